@@ -1,0 +1,26 @@
+"""Statistics core: pure numerics on arrays, agreeing with R ``survival``/``stats``/``cmprsk``/``maxstat``.
+
+This package imports nothing else of mmevidence. Every estimator documents its
+formula, its reference and the R/SAS convention it follows; every interval
+estimate is an :class:`Estimate`.
+"""
+
+from mmevidence.stats.estimate import Estimate
+from mmevidence.stats.kaplan_meier import KaplanMeier, kaplan_meier, median_follow_up, rmst_difference
+from mmevidence.stats.logrank import LogrankResult, logrank_test
+from mmevidence.stats.cox import CoxResult, cox_ph
+from mmevidence.stats.proportions import CMHResult, clopper_pearson, cmh_test, odds_ratio
+from mmevidence.stats.competing_risks import CumulativeIncidence, cumulative_incidence
+from mmevidence.stats.cutpoints import CutpointResult, maxstat_cutpoint
+from mmevidence.stats.design import events_required
+
+__all__ = [
+    "Estimate",
+    "KaplanMeier", "kaplan_meier", "median_follow_up", "rmst_difference",
+    "LogrankResult", "logrank_test",
+    "CoxResult", "cox_ph",
+    "CMHResult", "clopper_pearson", "cmh_test", "odds_ratio",
+    "CumulativeIncidence", "cumulative_incidence",
+    "CutpointResult", "maxstat_cutpoint",
+    "events_required",
+]
