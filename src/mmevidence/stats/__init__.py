@@ -13,6 +13,7 @@ from mmevidence.stats.proportions import CMHResult, clopper_pearson, cmh_test, o
 from mmevidence.stats.competing_risks import CumulativeIncidence, cumulative_incidence
 from mmevidence.stats.cutpoints import CutpointResult, maxstat_cutpoint
 from mmevidence.stats.design import events_required
+from mmevidence.stats.roc import DeLongTest, YoudenCutpoint, roc_auc, roc_curve, roc_direction, roc_test_delong, youden_cutpoint
 
 __all__ = [
     "Estimate",
@@ -23,4 +24,5 @@ __all__ = [
     "CumulativeIncidence", "cumulative_incidence",
     "CutpointResult", "maxstat_cutpoint",
     "events_required",
+    "DeLongTest", "YoudenCutpoint", "roc_auc", "roc_curve", "roc_direction", "roc_test_delong", "youden_cutpoint",
 ]
