@@ -6,6 +6,7 @@ estimate is an :class:`Estimate`.
 """
 
 from mmevidence.stats.estimate import Estimate
+from mmevidence.stats.agreement import cohen_kappa
 from mmevidence.stats.kaplan_meier import KaplanMeier, kaplan_meier, median_follow_up, rmst_difference
 from mmevidence.stats.logrank import LogrankResult, logrank_test
 from mmevidence.stats.cox import CoxResult, cox_ph
@@ -17,6 +18,7 @@ from mmevidence.stats.roc import DeLongTest, YoudenCutpoint, roc_auc, roc_curve,
 
 __all__ = [
     "Estimate",
+    "cohen_kappa",
     "KaplanMeier", "kaplan_meier", "median_follow_up", "rmst_difference",
     "LogrankResult", "logrank_test",
     "CoxResult", "cox_ph",
