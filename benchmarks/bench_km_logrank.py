@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 
 from mmevidence import stats
+
+from _timing import best_of
 
 LANDMARKS = [365.0, 730.0, 1095.0]
 
@@ -27,15 +28,6 @@ def simulate(n: int, seed: int = 20240601) -> tuple[np.ndarray, np.ndarray, np.n
     t = np.ceil(rng.exponential(np.where(group == 1, 900.0, 700.0)))
     c = np.ceil(rng.uniform(0.0, 3000.0, n))
     return np.minimum(t, c), (t <= c).astype(float), group
-
-
-def best_of(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def ours(t, e, g):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +20,7 @@ from scipy.stats import mannwhitneyu
 
 from mmevidence.stats.roc import roc_auc, roc_curve, roc_test_delong, youden_cutpoint
 
-
-def best_of(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+from _timing import best_of
 
 
 def pandas_rank_auc(marker: np.ndarray, outcome: np.ndarray) -> float:
