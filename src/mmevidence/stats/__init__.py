@@ -5,7 +5,7 @@ formula, its reference and the R/SAS convention it follows; every interval
 estimate is an :class:`Estimate`.
 """
 
-from mmevidence.stats.estimate import Estimate
+from mmevidence.stats.estimate import ChiSquareTest, Estimate
 from mmevidence.stats.agreement import cohen_kappa
 from mmevidence.stats.kaplan_meier import KaplanMeier, kaplan_meier, median_follow_up, rmst_difference
 from mmevidence.stats.logrank import LogrankResult, logrank_test
@@ -14,10 +14,13 @@ from mmevidence.stats.proportions import CMHResult, clopper_pearson, cmh_test, o
 from mmevidence.stats.competing_risks import CumulativeIncidence, cumulative_incidence
 from mmevidence.stats.cutpoints import CutpointResult, maxstat_cutpoint
 from mmevidence.stats.design import events_required
+from mmevidence.stats.ph_test import ph_test
+from mmevidence.stats.fisher import FisherTest, fisher_exact
+from mmevidence.stats.logistic import LogisticResult, logistic_regression
 from mmevidence.stats.roc import DeLongTest, YoudenCutpoint, roc_auc, roc_curve, roc_direction, roc_test_delong, youden_cutpoint
 
 __all__ = [
-    "Estimate",
+    "ChiSquareTest", "Estimate",
     "cohen_kappa",
     "KaplanMeier", "kaplan_meier", "median_follow_up", "rmst_difference",
     "LogrankResult", "logrank_test",
@@ -26,5 +29,8 @@ __all__ = [
     "CumulativeIncidence", "cumulative_incidence",
     "CutpointResult", "maxstat_cutpoint",
     "events_required",
+    "ph_test",
+    "FisherTest", "fisher_exact",
+    "LogisticResult", "logistic_regression",
     "DeLongTest", "YoudenCutpoint", "roc_auc", "roc_curve", "roc_direction", "roc_test_delong", "youden_cutpoint",
 ]

@@ -167,7 +167,7 @@ class Derivatives(NamedTuple):
     cumhaz_group: np.ndarray  # (G,) cumulative hazard within stratum at each time group
 
 
-def derivatives(rs: RiskSets, beta: np.ndarray) -> Derivatives:
+def derivatives(rs: RiskSets, beta: np.ndarray, time_weight: np.ndarray | None = None) -> Derivatives:
     """Log partial likelihood, score and information (Efron 1977 / Breslow 1974), weighted.
 
     For an event time with risk-set sums S0, S1, S2 (of w e^eta, w e^eta x,
@@ -181,6 +181,11 @@ def derivatives(rs: RiskSets, beta: np.ndarray) -> Derivatives:
     I = X' diag(w e^eta (H_i - delta_i a1_i)) X - sum [b0 S1 S1' - b1 (S1 D1' + D1 S1') + b2 D1 D1'],
     H_i the cumulative sum of a0 over event times <= t_i in i's stratum (sums of
     :class:`EventSums`; Therneau & Grambsch 2000, ch. 3).
+
+    ``time_weight`` (one value g_k per event time, in ``rs.event_group`` order)
+    multiplies each event time's contribution: score and information become
+    sum_k g_k U_k and sum_k g_k I_k (the blocks of R ``cox.zph``'s ``zph1.c``);
+    the returned loglik is then not a log-likelihood.
     """
     xt = rs.xt
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -196,6 +201,12 @@ def derivatives(rs: RiskSets, beta: np.ndarray) -> Derivatives:
         s0e, s1e = s0[rs.event_group], s1[:, rs.event_group]
         d0e, d1e = seg0[rs.death_segment], seg1[:, rs.death_segment]
         g, f, c = rs.term_event, rs.term_frac, rs.event_term_weight
+        wx_death = rs.wx_death
+        if time_weight is not None:
+            c = c * time_weight
+            g_group = np.zeros(rs.n_groups)
+            g_group[rs.event_group] = time_weight
+            wx_death = xt @ (rs.w_dead * g_group[rs.row_slot % rs.n_groups])
         den = s0e[g] - f * d0e[g]
         inv = 1.0 / den
         finv = f * inv
@@ -203,7 +214,7 @@ def derivatives(rs: RiskSets, beta: np.ndarray) -> Derivatives:
                                axis=1)
         ev = EventSums(s1e, d1e, *(c * sums))
         loglik = float(rs.w_dead @ eta - c @ np.add.reduceat(np.log(den), rs.term_start))
-        score = rs.wx_death - (s1e @ ev.a0 - d1e @ ev.a1)
+        score = wx_death - (s1e @ ev.a0 - d1e @ ev.a1)
         h_group = np.zeros(rs.n_groups)
         h_group[rs.event_group] = ev.a0
         cumhaz = _cumsum_within(h_group, rs.stratum_bounds, reverse=False)

@@ -17,15 +17,15 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
+from scipy.stats import norm
 
 from mmevidence.stats._checks import as_event_array, as_float_array, check_same_length
-from mmevidence.stats._cox_design import model_matrix, refuse_missing, stratum_codes
+from mmevidence.stats._design import model_matrix, refuse_missing, stratum_codes
 from mmevidence.stats._cox_fit import (
     EPS,
     ITER_MAX,
@@ -40,15 +40,22 @@ from mmevidence.stats._cox_fit import (
     newton_raphson,
     score_residuals,
 )
-from mmevidence.stats.estimate import Estimate
+from mmevidence.stats.estimate import ChiSquareTest, Estimate, chisq_test
 
 
-class ChiSquareTest(NamedTuple):
-    """A chi-square test: statistic, degrees of freedom, upper-tail p-value."""
+class FitState(NamedTuple):
+    """What post-fit diagnostics (:func:`mmevidence.stats.ph_test.ph_test`) need from a fit.
 
-    statistic: float
-    df: int
-    p: float
+    ``risk_sets`` and ``time`` are sorted by (stratum, time, deaths first);
+    ``beta`` is on the internal (centred, scaled) scale of ``risk_sets``;
+    ``assign`` maps each covariate (R's model term) to its design columns, as
+    R ``fit$assign``.
+    """
+
+    risk_sets: RiskSets
+    time: np.ndarray
+    beta: np.ndarray
+    assign: tuple[tuple[str, tuple[int, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,8 @@ class CoxResult:
     robust) as :class:`ChiSquareTest`. ``var``: covariance of the coefficients
     (robust if requested; ``naive_var`` keeps the model-based one). ``warnings``
     repeats any warning issued during the fit; ``possibly_infinite`` names the
-    terms R would flag "coefficient may be infinite".
+    terms R would flag "coefficient may be infinite". ``state`` keeps the sorted
+    data the fit ran on (:class:`FitState`) for :func:`mmevidence.stats.ph_test.ph_test`.
     """
 
     summary: pd.DataFrame
@@ -78,6 +86,7 @@ class CoxResult:
     conf_level: float
     warnings: tuple[str, ...] = ()
     possibly_infinite: tuple[str, ...] = ()
+    state: FitState | None = field(default=None, repr=False, compare=False)
 
     def hazard_ratio(self, term: str) -> Estimate:
         """The hazard ratio exp(coef) of ``term`` with its CI; ``se`` is the SE of the log hazard ratio."""
@@ -88,10 +97,6 @@ class CoxResult:
         elif term in self.possibly_infinite:
             reason = "coefficient may be infinite"
         return Estimate(float(row.hr), float(row.hr_lower), float(row.hr_upper), float(row.se), reason)
-
-
-def _chisq(statistic: float, df: int) -> ChiSquareTest:
-    return ChiSquareTest(float(statistic), df, float(chi2.sf(statistic, df)))
 
 
 def _wald_quadratic(var: np.ndarray, b: np.ndarray) -> float:
@@ -177,7 +182,7 @@ def cox_ph(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
     if robust is None:
         robust = bool(np.any(w != np.floor(w)))
     check_same_length(time=t, event=d, weights=w)
-    x, names = model_matrix(data, covariates)
+    x, names, assign = _design(data, covariates)
     if not names:
         raise ValueError("covariates: at least one covariate is required")
     if not d.any():
@@ -199,12 +204,12 @@ def cox_ph(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
 
     var, robust_score = _robust(rs, fit, naive, w[order]) if robust else (naive, None)
     tests = {
-        "likelihood_ratio": _chisq(2.0 * (fit.loglik - fit.loglik0), df),
-        "wald": _chisq(_wald_quadratic(var[np.ix_(ok, ok)], coef[ok]), df),
-        "score": _chisq(fit.score_test, df),
+        "likelihood_ratio": chisq_test(2.0 * (fit.loglik - fit.loglik0), df),
+        "wald": chisq_test(_wald_quadratic(var[np.ix_(ok, ok)], coef[ok]), df),
+        "score": chisq_test(fit.score_test, df),
     }
     if robust_score is not None:
-        tests["robust_score"] = _chisq(robust_score, df)
+        tests["robust_score"] = chisq_test(robust_score, df)
     se = np.where(ok, np.sqrt(np.diag(var)), np.nan)
     se_naive = np.where(ok, np.sqrt(np.diag(naive)), np.nan) if robust else None
 
@@ -213,7 +218,20 @@ def cox_ph(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
 
     return CoxResult(_summary_table(names, coef, se, se_naive, conf_level), (fit.loglik0, fit.loglik), tests,
                      len(t), int(d.sum()), fit.iterations, fit.converged, frame(var),
-                     frame(naive) if robust else None, ties, conf_level, tuple(messages), infinite)
+                     frame(naive) if robust else None, ties, conf_level, tuple(messages), infinite,
+                     FitState(rs, t[order], fit.beta, assign))
+
+
+def _design(data: pd.DataFrame, covariates: str | Sequence[str]
+            ) -> tuple[np.ndarray, list[str], tuple[tuple[str, tuple[int, ...]], ...]]:
+    """Design matrix and names (:func:`model_matrix`) plus each covariate's columns (R ``assign``)."""
+    cols = [covariates] if isinstance(covariates, str) else list(covariates)
+    blocks = [model_matrix(data, [c]) for c in cols]
+    names = [n for _, nm in blocks for n in nm]
+    starts = np.cumsum([0] + [len(nm) for _, nm in blocks])
+    assign = tuple((c, tuple(range(a, b))) for c, a, b in zip(cols, starts[:-1], starts[1:]) if b > a)
+    x = np.hstack([m for m, _ in blocks]) if blocks else np.empty((len(data), 0))
+    return x, names, assign
 
 
 def _summary_table(names: list[str], coef: np.ndarray, se: np.ndarray, se_naive: np.ndarray | None,

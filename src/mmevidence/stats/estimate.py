@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from scipy.stats import chi2
+
 
 class Estimate(NamedTuple):
     """A point estimate with its confidence interval.
@@ -20,3 +22,16 @@ class Estimate(NamedTuple):
     upper: float = math.nan
     se: float = math.nan
     reason: str = ""
+
+
+class ChiSquareTest(NamedTuple):
+    """A chi-square test: statistic, degrees of freedom, upper-tail p-value."""
+
+    statistic: float
+    df: int
+    p: float
+
+
+def chisq_test(statistic: float, df: int) -> ChiSquareTest:
+    """:class:`ChiSquareTest` with ``p`` from the chi-square(df) upper tail (``chi2.sf``, accurate for tiny p)."""
+    return ChiSquareTest(float(statistic), df, float(chi2.sf(statistic, df)))

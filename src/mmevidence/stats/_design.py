@@ -1,6 +1,6 @@
 """DataFrame columns -> regression design: treatment contrasts and strata codes.
 
-Private helper of :mod:`mmevidence.stats.cox`. Coding follows R's
+Private helper of the regression models (:mod:`mmevidence.stats.cox`, :mod:`mmevidence.stats.logistic`). Coding follows R's
 ``model.matrix`` with ``contr.treatment``: a categorical column with levels
 L0 < L1 < ... becomes indicator columns named ``<col><Lk>`` for k >= 1 (L0 is
 the reference); a logical column becomes ``<col>TRUE``.
@@ -27,7 +27,7 @@ def refuse_missing(column: pd.Series, what: str) -> None:
         i = int(np.flatnonzero(missing)[0])
         raise ValueError(
             f"{what} {column.name!r} is missing at row {row_label(column, i)!r} (position {i}); "
-            "cox_ph does not drop incomplete rows (R's default na.action = na.omit would): "
+            "incomplete rows are not dropped (R's default na.action = na.omit would): "
             "remove or impute them first")
 
 
