@@ -160,3 +160,14 @@ def test_example_patient_p001():
     assert isa["relative_dose_intensity"] == pytest.approx(100 * 110 / 120, rel=1e-12)
     assert pom["cumulative_dose"] == 345 and pom["dose_reductions"] == 1
     assert p.set_index("patient_id").loc["P001", "cycles_received"] == 5
+
+
+def test_duplicate_record_of_a_planned_dose_counts_once():
+    # dexamethasone C1D1 recorded twice (with a pomalidomide row between; ingest rejects such a duplicate
+    # key, API callers may not): the planned C1D1 dose is covered and the drug then stops mid-cycle, so
+    # nothing is omitted (an earlier version mis-assigned the duplicate and reported doses_omitted = -1).
+    rows = [_dose("P1", "dexamethasone", 1, 1, 40), _dose("P1", "pomalidomide", 1, 1, 4, planned=4),
+            _dose("P1", "dexamethasone", 1, 1, 40)]
+    d, _ = _run(rows)
+    dex = d.loc[("P1", "dexamethasone")]
+    assert dex["doses_omitted"] == 0
