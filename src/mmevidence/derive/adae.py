@@ -72,10 +72,35 @@ def _boolean(s: pd.Series) -> pd.Series:
                      index=s.index, dtype="boolean")
 
 
-def _drug_sets(related: pd.Series) -> pd.Series:
-    """';'-separated drug names as lower-case frozensets (empty for missing)."""
-    text = related.astype("string").fillna("").str.lower()
-    return text.map(lambda x: frozenset(d.strip() for d in x.split(LIST_SEPARATOR) if d.strip()))
+def _per_distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``(codes, uniques)``: the distinct values of ``s`` once (missing -> code ``len(uniques)``).
+
+    Lets per-row text work run once per distinct value (a few dozen) instead of per row.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes = np.where(codes < 0, len(uniques), codes)
+    return codes, pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+
+
+def _text(s: pd.Series, strip: bool = True) -> pd.Series:
+    """``s.astype("string")[.str.strip()].str.lower()``, computed once per distinct value."""
+    codes, uniques = _per_distinct(s)
+    u = uniques.astype("string")
+    u = (u.str.strip() if strip else u).str.lower()
+    return pd.Series(u.array.take(np.where(codes == len(uniques), -1, codes), allow_fill=True), index=s.index)
+
+
+def _drug_sets(related: pd.Series) -> tuple[np.ndarray, list[frozenset[str]]]:
+    """';'-separated drug names as lower-case frozensets (empty for missing): ``(codes, sets)``
+    with row ``i``'s set ``sets[codes[i]]`` (one set per distinct text)."""
+    codes, uniques = _per_distinct(related)
+    text = uniques.astype("string").fillna("").str.lower().tolist() + [""]
+    return codes, [frozenset(d.strip() for d in x.split(LIST_SEPARATOR) if d.strip()) for x in text]
+
+
+def _flag(codes: np.ndarray, sets: list[frozenset[str]], test) -> np.ndarray:
+    """Boolean array: ``test(set)`` of each row's drug set, evaluated once per distinct set."""
+    return np.array([bool(test(x)) for x in sets], dtype=bool)[codes]
 
 
 def derive_adae(adverse_events: pd.DataFrame, treatment: pd.DataFrame, window_days: int = 30,
@@ -132,25 +157,26 @@ def derive_adae(adverse_events: pd.DataFrame, treatment: pd.DataFrame, window_da
     out["serious"] = _boolean(out["serious"])
     out["aesi"] = _boolean(out["aesi"])
 
-    rel = _drug_sets(out["related_to"])
+    codes, sets = _drug_sets(out["related_to"])
     drugs = [str(d).lower() for d in study_drugs]
-    out["related"] = rel.map(bool if not drugs else (lambda s: bool(s & set(drugs)))).astype("boolean")
+    out["related"] = pd.array(_flag(codes, sets, bool if not drugs else (lambda s: s & set(drugs))),
+                              dtype="boolean")
+    related_to = {d: _flag(codes, sets, lambda s, d=d: d in s) for d in drugs}
     for d in drugs:
-        out[f"related_{d}"] = rel.map(lambda s, d=d: d in s).astype("boolean")
+        out[f"related_{d}"] = pd.array(related_to[d], dtype="boolean")
 
-    action = out["action_taken"].astype("string").str.strip().str.lower()
+    action = _text(out["action_taken"])
     action_known = action.notna() & (action != "unknown")
     withdrawn = (action == "drug_withdrawn").fillna(False)
     out["discontinued_any_drug"] = pd.array(withdrawn.where(action_known), dtype="boolean")
     for d in drugs:
-        out[f"discontinued_{d}"] = pd.array((withdrawn & rel.map(lambda s, d=d: d in s)).where(action_known),
-                                            dtype="boolean")
-    all_related = rel.map(lambda s: bool(drugs) and set(drugs) <= s)
-    eot_ae = out["_eot_reason"].astype("string").str.lower().eq("adverse_event").fillna(False)
+        out[f"discontinued_{d}"] = pd.array((withdrawn & related_to[d]).where(action_known), dtype="boolean")
+    all_related = _flag(codes, sets, lambda s: bool(drugs) and set(drugs) <= s)
+    eot_ae = _text(out["_eot_reason"], strip=False).eq("adverse_event").fillna(False)
     out["discontinued_all_drugs"] = pd.array((withdrawn & (all_related | eot_ae)).where(action_known),
                                              dtype="boolean")
 
-    outcome = out["outcome"].astype("string").str.strip().str.lower()
+    outcome = _text(out["outcome"])
     fatal_outcome = outcome.eq("fatal").fillna(False)
     out["fatal"] = ((grade == 5).fillna(False) | fatal_outcome).astype("boolean")
     outcome_known = outcome.notna() & (outcome != "unknown")

@@ -112,21 +112,23 @@ def last_assessment(assessments: pd.DataFrame, pid: pd.Series, when: pd.Series, 
     Returns a frame aligned with ``pid`` with ``date``, ``source_table``, ``source_row``
     (NaT / None where there is none or ``when`` is NaT). ``pandas.merge_asof`` by patient.
     """
-    q = pd.DataFrame({"patient_id": np.asarray(pid, dtype=object), "when": _d(when).to_numpy(),
+    a = assessments[["patient_id", "date", "source_table", "source_row"]].assign(date=_d(assessments["date"]))
+    # integer patient codes for merge_asof's ``by`` (same groups as the ids, far faster than object keys)
+    ids = pd.Index(a["patient_id"].astype(object)).unique()
+    q = pd.DataFrame({"patient_id": ids.get_indexer(np.asarray(pid, dtype=object)), "when": _d(when).to_numpy(),
                       "_pos": np.arange(len(pid))})
     ok = q["when"].notna()
-    a = assessments[["patient_id", "date", "source_table", "source_row"]].assign(date=_d(assessments["date"]))
-    a = a.assign(patient_id=a["patient_id"].astype(object)).sort_values("date")
+    a = a.assign(patient_id=ids.get_indexer(a["patient_id"].astype(object))).sort_values("date")
     m = pd.merge_asof(q.loc[ok].sort_values("when"), a, left_on="when", right_on="date", by="patient_id",
                       allow_exact_matches=not strict, direction="backward")
-    out = pd.DataFrame({"date": pd.Series(pd.NaT, index=range(len(q)), dtype=NS),
-                        "source_table": pd.Series(None, index=range(len(q)), dtype=object),
-                        "source_row": pd.Series(np.nan, index=range(len(q)), dtype=float)})
     pos = m["_pos"].to_numpy()
-    out.loc[pos, "date"] = m["date"].to_numpy()
-    out.loc[pos, "source_table"] = m["source_table"].to_numpy()
-    out.loc[pos, "source_row"] = pd.to_numeric(m["source_row"], errors="coerce").to_numpy(dtype=float)
-    return out
+    date = np.full(len(q), np.datetime64("NaT"), dtype=NS)
+    date[pos] = m["date"].to_numpy(dtype=NS)
+    table = np.full(len(q), None, dtype=object)
+    table[pos] = m["source_table"].to_numpy()
+    row = np.full(len(q), np.nan)
+    row[pos] = pd.to_numeric(m["source_row"], errors="coerce").to_numpy(dtype=float)
+    return pd.DataFrame({"date": date, "source_table": table, "source_row": row})
 
 
 def _first_next_line(subsequent: pd.DataFrame | None, pts: pd.DataFrame) -> pd.DataFrame:

@@ -40,22 +40,43 @@ def baseline_labs(labs: pd.DataFrame, index: pd.DataFrame, window_days: int,
     store holds one row a test (its key), so there are no ties. For LDH the row's own upper
     limit of normal is kept as ``bl_ldh_uln``. Patients without a value get NaN / NaT.
     """
-    out = index[["patient_id"]].copy()
+    ids = pd.Index(index["patient_id"])
     keep = labs.loc[labs["test"].isin(tests) & labs["value"].notna(),
                     [c for c in ("patient_id", "date", "test", "value", "uln", "source_row") if c in labs.columns]]
-    keep = keep.merge(index[["patient_id", "index_date"]], on="patient_id", how="inner")
+    if ids.is_unique:  # the store's key: index date by position instead of a merge (same rows)
+        pos = ids.get_indexer(keep["patient_id"])
+        keep = keep.loc[pos >= 0].assign(
+            index_date=_as_date(index["index_date"]).to_numpy()[pos[pos >= 0]])
+    else:
+        keep = keep.merge(index[["patient_id", "index_date"]], on="patient_id", how="inner")
     d, ix = _as_date(keep["date"]), _as_date(keep["index_date"])
     keep = keep.loc[(d <= ix) & (d >= ix - pd.Timedelta(days=window_days))].assign(date=d)
     last = keep.sort_values(["patient_id", "test", "date"]).drop_duplicates(["patient_id", "test"], keep="last")
+    # one wide row a patient: scatter each test's last row into arrays over the distinct ids
+    uniq = ids.unique()
+    row_of = uniq.get_indexer(last["patient_id"])
+    out_of = uniq.get_indexer(index["patient_id"])
+    test_of = last["test"].to_numpy(dtype=object)
+
+    def column(values: np.ndarray, sel: np.ndarray, fill, dtype) -> np.ndarray:
+        arr = np.full(len(uniq), fill, dtype=dtype)
+        arr[row_of[sel]] = values[sel]
+        return arr[out_of]
+
+    value = last["value"].to_numpy(dtype=float)
+    date = last["date"].to_numpy(dtype="datetime64[ns]")
+    cols: dict[str, object] = {"patient_id": index["patient_id"].reset_index(drop=True)}
     for test in tests:
-        t = last.loc[last["test"] == test].set_index("patient_id")
-        out[f"bl_{test}"] = out["patient_id"].map(t["value"]).astype(float)
-        out[f"bl_{test}_date"] = out["patient_id"].map(t["date"]).astype("datetime64[ns]")
-        if "source_row" in t.columns:
-            out[f"bl_{test}_row"] = out["patient_id"].map(t["source_row"]).astype("Int64")
+        sel = test_of == test
+        cols[f"bl_{test}"] = column(value, sel, np.nan, float)
+        cols[f"bl_{test}_date"] = column(date, sel, np.datetime64("NaT"), "datetime64[ns]")
+        if "source_row" in last.columns:
+            src = last["source_row"].to_numpy(dtype=float)
+            cols[f"bl_{test}_row"] = pd.array(column(src, sel, np.nan, float), dtype="Float64").astype("Int64")
         if test == "ldh":
-            uln = t["uln"] if "uln" in t.columns else pd.Series(dtype=float)
-            out["bl_ldh_uln"] = out["patient_id"].map(uln).astype(float)
+            uln = last["uln"].to_numpy(dtype=float) if "uln" in last.columns else np.full(len(last), np.nan)
+            cols["bl_ldh_uln"] = column(uln, sel, np.nan, float)
+    out = pd.DataFrame(cols)
     return out.reset_index(drop=True)
 
 
