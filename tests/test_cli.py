@@ -100,3 +100,23 @@ def test_demo(tmp_path):
                   "adverse_events", "subsequent_therapies"):
         assert len(read_table(out / "study.duckdb", table)) > 0, table
     assert len(read_table(out / "study.duckdb", "_unit_conversions")) >= 5
+
+
+def test_derive_and_export_commands_on_an_ingested_store(tmp_path):
+    """`derive` writes the analysis datasets the ADaM `export` then writes as XPT; bad stores exit 2."""
+    from click.testing import CliRunner
+
+    from mmevidence.cli import main
+
+    runner = CliRunner()
+    out = tmp_path / "demo"
+    assert runner.invoke(main, ["demo", "--out", str(out), "--quiet"]).exit_code == 0
+    store = out / "study.duckdb"
+    res = runner.invoke(main, ["derive", str(store)])
+    assert res.exit_code == 0, res.output
+    assert "adsl 20" in res.output  # the bundled example cohort has 20 patients
+    res = runner.invoke(main, ["export", str(store), "--adam", str(tmp_path / "adam")])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "adam").glob("*.xpt")) == [
+        "adae.xpt", "adex.xpt", "adrs.xpt", "adsl.xpt", "adtte.xpt"]
+    assert runner.invoke(main, ["derive", str(tmp_path / "missing.duckdb")]).exit_code == 2

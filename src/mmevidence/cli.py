@@ -21,6 +21,8 @@ from .data.ingest import ingest as run_ingest
 from .data.ingest import validate_source
 from .data.report import ValidationError, ValidationReport
 from .data.store import store_info
+from .derive.adam.writer import run_export
+from .derive.pipeline import run_derive
 
 DEMO_CUTOFF = "2021-03-31"
 
@@ -157,11 +159,40 @@ def _print_info(store: Path) -> None:
 
 
 @main.command()
+@click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--config", "config_path", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML with derivation settings (windows, thresholds, PFS censoring rule, regimens).")
+def derive(store: Path, config_path: Path | None) -> None:
+    """Derive the analysis datasets (adsl, adtte, adrs, adae, adex) into a study STORE."""
+    try:
+        click.echo(str(run_derive(store, config_path)))
+    except (FileNotFoundError, ValueError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--adam", "adam_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the CDISC ADaM datasets (SAS XPT v5 and CSV).")
+@click.option("--studyid", default=None, help="STUDYID value (default: the store's file name).")
+def export(store: Path, adam_dir: Path, studyid: str | None) -> None:
+    """Export the derived datasets of a study STORE with CDISC ADaM variable names."""
+    try:
+        written = run_export(store, adam_dir, studyid)
+    except (FileNotFoundError, ValueError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    for name, path in written.items():
+        click.echo(f"  {name:<8} {path}")
+
+
+@main.command()
 @click.option("--out", "out_dir", default=Path("out/demo"), show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--quiet", is_flag=True, help="No progress display.")
 def demo(out_dir: Path, quiet: bool) -> None:
-    """Ingest the bundled example Isa-Pd cohort into OUT/study.duckdb and describe it."""
+    """Ingest the bundled example Isa-Pd cohort into OUT/study.duckdb, derive its analysis datasets and export them as ADaM."""
     example = resources.files("mmevidence.data").joinpath("example")
     store = out_dir / "study.duckdb"
     with resources.as_file(example) as src:
@@ -173,9 +204,15 @@ def demo(out_dir: Path, quiet: bool) -> None:
     click.echo("")
     _print_info(store)
     click.echo("")
+    click.echo(str(run_derive(store)))
+    adam_dir = out_dir / "adam"
+    run_export(store, adam_dir)
+    click.echo("")
     click.echo(f"Demo output in {out_dir.resolve()}:")
-    click.echo(f"  {store.name:<24} DuckDB study store (open with duckdb or mmevidence.data.open_store)")
+    click.echo(f"  {store.name:<24} DuckDB study store with source and analysis datasets "
+               "(open with duckdb or mmevidence.data.open_store)")
     click.echo(f"  {'validation_report.csv':<24} validation report")
+    click.echo(f"  {'adam/':<24} CDISC ADaM datasets (adsl, adtte, adrs, adae, adex) as XPT and CSV")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -61,7 +61,7 @@ class DeriveSummary:
                  "Populations: " + ", ".join(f"{k} {v:,}" for k, v in self.populations.items()),
                  f"Data cut-off: {self.cutoff.isoformat() if self.cutoff else 'none'}",
                  f"Progression: {self.progression_source} ({self.progression_note})",
-                 "Endpoints:  endpoint  patients  events  censored  median time (months, events and censored)"]
+                 "Endpoints:  endpoint  patients  events  censored  median observed time, months (not a KM median)"]
         for r in self.endpoints.itertuples(index=False):
             lines.append(f"            {r.endpoint:<8} {r.n:>9,} {r.events:>7,} {r.censored:>9,} {r.median_months:>10.1f}")
         lines += [f"Note: {n}" for n in self.notes]
