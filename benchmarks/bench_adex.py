@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 EXAMPLE = ROOT.parent / "src" / "mmevidence" / "data" / "example"
 
-from _timing import best_of  # noqa: E402
+from _common import best_of, publish  # noqa: E402
 
 
 def generate(copies: int = 5_000) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -98,9 +98,7 @@ def main() -> None:
         lines += ["", f"Speed-up vs the pre-optimisation version: **{ratio:.1f}x**; both returned frames identical "
                       "(`pandas.testing.assert_frame_equal`)."]
     text = "\n".join(lines) + "\n"
-    print(text)
-    (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "adex.md").write_text(text)
+    publish("adex", text)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ import pandas as pd
 
 from mmevidence.stats import cox_ph
 
+from _common import publish
+
 COVARIATES = ["age", "lab", "trt", "sex"]
 
 
@@ -103,10 +105,7 @@ def main(sizes: list[int]) -> None:
         for name, rows, t, ratio, diff in bench(n):
             lines.append(f"| {name} | {rows:,} | {t:.3f} | {ratio:.1f}x | {diff:.1e} |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    out = Path(__file__).parent / "results" / "cox.md"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(text)
+    publish("cox", text)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from _common import publish
+
 ROOT = Path(__file__).resolve().parent
 WORK = ROOT / "_work"
 sys.path.insert(0, str(ROOT))
@@ -128,10 +130,7 @@ def main() -> None:
         "",
     ]
     text = "\n".join(lines)
-    print(text)
-    out = ROOT / "results" / "derive.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    publish("derive", text)
     store.unlink(missing_ok=True)
 
 

@@ -28,6 +28,8 @@ import pandas as pd
 from mmevidence.derive.imwg import derive_responses
 from mmevidence.stats.agreement import cohen_kappa
 
+from _common import publish
+
 
 def simulate(n: int, visits: int, seed: int = 11) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
@@ -148,9 +150,7 @@ def main() -> None:
         "",
     ]
     text = "\n".join(lines)
-    print(text)
-    out = Path(__file__).parent / "results" / "imwg.md"
-    out.write_text(text)
+    publish("imwg", text)
 
 
 if __name__ == "__main__":

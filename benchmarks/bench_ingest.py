@@ -33,6 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from _common import publish
+
 ROOT = Path(__file__).resolve().parent
 WORK = ROOT / "_work"
 CUTOFF = "2022-12-31"
@@ -189,10 +191,7 @@ def main() -> None:
         "",
     ]
     text = "\n".join(lines)
-    print(text)
-    out = ROOT / "results" / "ingest.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    publish("ingest", text)
 
 
 if __name__ == "__main__":

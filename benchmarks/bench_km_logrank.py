@@ -16,7 +16,7 @@ import numpy as np
 
 from mmevidence import stats
 
-from _timing import best_of
+from _common import best_of, publish
 
 LANDMARKS = [365.0, 730.0, 1095.0]
 
@@ -106,10 +106,7 @@ def main() -> None:
         "",
     ]
     text = "\n".join(lines)
-    print(text)
-    out = Path(__file__).parent / "results" / "km_logrank.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    publish("km_logrank", text)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from mmevidence.stats.fisher import fisher_exact
 from mmevidence.stats.logistic import logistic_regression
 from mmevidence.stats.ph_test import ph_test
 
+from _common import publish
+
 COX = ["age", "lab", "trt", "sex"]
 LOGIT = ["age", "lab", "trt", "sex", "ecog"]
 
@@ -126,10 +128,7 @@ def main(cox_rows: int, logistic_rows: int) -> None:
     for task, name, n, t, ratio, diff in rows:
         lines.append(f"| {task} | {name} | {n:,} | {t:.3f} | {ratio:.1f}x | {diff:.1e} |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    out = Path(__file__).parent / "results" / "ph_logistic.md"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(text)
+    publish("ph_logistic", text)
 
 
 if __name__ == "__main__":

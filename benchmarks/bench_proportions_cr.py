@@ -17,7 +17,7 @@ import numpy as np
 
 from mmevidence import stats
 
-from _timing import best_of
+from _common import best_of, publish
 
 
 def simulate_cr(n: int, seed: int = 7):
@@ -116,10 +116,7 @@ def main() -> None:
         dd = f"{d:.2e}" if np.isfinite(d) else "–"
         lines.append(f"| {task} | {a:.3f} | {ref} | {bt} | {ratio} | {dd} |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    out = Path(__file__).parent / "results" / "proportions_cr.md"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(text)
+    publish("proportions_cr", text)
 
 
 def clopper(x, n):

@@ -20,7 +20,7 @@ from scipy.stats import mannwhitneyu
 
 from mmevidence.stats.roc import roc_auc, roc_curve, roc_test_delong, youden_cutpoint
 
-from _timing import best_of
+from _common import best_of, publish
 
 
 def pandas_rank_auc(marker: np.ndarray, outcome: np.ndarray) -> float:
@@ -79,9 +79,7 @@ def main() -> None:
         else:
             lines.append(f"| {name} | {to:.3f} | {ref} | {tr:.3f} | {to / tr:.2f} | {diff:.1e} |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    out = Path(__file__).parent / "results" / "roc.md"
-    out.write_text(text)
+    publish("roc", text)
 
 
 if __name__ == "__main__":
