@@ -16,6 +16,18 @@ ensure_venv() {
   "$VENV/bin/python" -m pip install --quiet -e ".[$extras]"
 }
 
+# The browser test (tests/report/test_browser.py) drives Debian's headless Chromium; it is
+# installed here when missing (needs root or sudo, as in CI). The test fails, never skips,
+# when Chromium is absent.
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing Chromium for the browser test (apt-get install chromium chromium-driver)" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+}
+
 case "${1:-}" in
   demo)
     ensure_venv test
@@ -24,6 +36,7 @@ case "${1:-}" in
     ;;
   test)
     ensure_venv test,bench
+    ensure_chromium
     shift
     exec "$VENV/bin/python" -m pytest "$@"
     ;;

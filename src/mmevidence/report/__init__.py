@@ -1,0 +1,1 @@
+"""Presentation: tables, figures and documents built from result records and analysis datasets."""
