@@ -17,6 +17,7 @@ Records are a :class:`pandas.DataFrame` with exactly :data:`COLUMNS`; exported a
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -43,10 +44,14 @@ def as_frame(records: list[dict]) -> pd.DataFrame:
 
 
 def write_results(results: pd.DataFrame, path: Path) -> Path:
-    """Write records as CSV (``.csv``) or JSON records (``.json``), full precision."""
+    """Write records as CSV (``.csv``) or JSON records (``.json``) with floats printed by their
+    shortest round-trip representation (``repr``), so reading back gives the same doubles; NaN is
+    an empty CSV field or JSON ``null``."""
     path = Path(path)
     if path.suffix == ".json":
-        results.to_json(path, orient="records", double_precision=15, indent=1)
+        rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+                for row in results.to_dict(orient="records")]
+        path.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
     else:
-        results.to_csv(path, index=False, float_format="%.15g")
+        results.to_csv(path, index=False)
     return path
