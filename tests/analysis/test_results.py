@@ -14,7 +14,8 @@ def test_records_round_trip(tmp_path):
     frame = as_frame(rows)
     assert tuple(frame.columns) == COLUMNS
     assert math.isnan(frame.loc[1, "lower"])
-    csv = pd.read_csv(write_results(frame, tmp_path / "r.csv"), keep_default_na=False, na_values=[""])
+    csv = pd.read_csv(write_results(frame, tmp_path / "r.csv"), keep_default_na=False, na_values=[""],
+                      float_precision="round_trip")
     assert csv.loc[0, "value"] == 11.527720739219713 and csv.loc[1, "value"] == 1 / 3
     js = pd.read_json(write_results(frame, tmp_path / "r.json"), orient="records")
     assert js.loc[0, "upper"] == 13.897330595482547
