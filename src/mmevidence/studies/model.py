@@ -1,0 +1,246 @@
+"""The study definition as frozen dataclasses (one class a YAML section; see ``docs/studies.md``).
+
+A :class:`Study` is the published design of a study -- arms, analysis sets, eligibility,
+endpoints with their censoring rules, subgroups, baseline-table rows -- and every number
+the paper prints (:class:`Figure`), each with the exact quote it was read from. Instances
+are built and validated by :func:`mmevidence.studies.loader.load_study`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document the figures cite: ``id`` (referenced by ``Figure.source.doc``), citation, seed text file."""
+
+    id: str
+    citation: str
+    seed: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Design:
+    """Study design as published (``type``: randomised | single-arm | ...)."""
+
+    type: str
+    phase: int | None = None
+    allocation: str | None = None
+    blinding: str | None = None
+    response_assessment: str | None = None
+    setting: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Dates:
+    """Enrolment window and data cut-off as published; None where the paper gives none (see ``note``)."""
+
+    enrolment_start: dt.date | None = None
+    enrolment_end: dt.date | None = None
+    data_cutoff: dt.date | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Arm:
+    """A treatment arm; ``label`` = the value of ``patients.arm``; ``regimen`` = bundled regimen file name."""
+
+    id: str
+    label: str
+    regimen: str | None = None
+    n: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Experimental and control arm ids (randomised studies)."""
+
+    experimental: str
+    control: str
+
+
+@dataclass(frozen=True)
+class Population:
+    """An analysis set: ``filter`` = adsl boolean column or rule expression (None: not derivable, see note)."""
+
+    id: str
+    label: str
+    filter: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """A randomisation stratification factor (adsl column)."""
+
+    variable: str
+    label: str
+    levels: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One eligibility criterion: verbatim ``text``, machine-checkable ``rule`` (exclusion: TRUE = excluded)."""
+
+    id: str
+    kind: str
+    text: str
+    rule: str | None = None
+    not_checkable: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """A published sensitivity analysis of an endpoint: changed censoring and/or assessment."""
+
+    id: str
+    label: str
+    censoring: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    assessment: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A time-to-event endpoint (``id`` as in ``adtte.endpoint``) with its censoring rules."""
+
+    id: str
+    label: str
+    primary: bool = False
+    assessment: str | None = None
+    definition: str | None = None
+    censoring: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    sensitivity: tuple[Sensitivity, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Subgroup:
+    """A subgroup variable (adsl column) and the levels the paper shows, in the paper's order."""
+
+    variable: str | None
+    label: str
+    levels: tuple[Any, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class BaselineRow:
+    """A row of the paper's baseline table (``variable`` None when the data model has no column)."""
+
+    variable: str | None
+    label: str
+    kind: str
+    summary: str | None = None
+    levels: tuple[Any, ...] | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a figure is printed: document id, table/figure/section, page."""
+
+    doc: str
+    where: str
+    page: int | str | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One published number. ``value`` is the number as printed in ``quote`` (percent in percent).
+
+    ``qualifier`` ("<", ">", "<=", ">=") marks a printed bound such as ``p<0·0001`` or
+    ``(<1%)``: the true value lies on that side of ``value``. ``value`` None = printed as not
+    reached / not calculable (say so in ``note``).
+    """
+
+    id: str
+    topic: str
+    item: str
+    statistic: str
+    arm: str
+    value: float | int | None
+    quote: str
+    source: SourceRef
+    level: str | None = None
+    lower: float | int | None = None
+    upper: float | int | None = None
+    n: int | None = None
+    unit: str | None = None
+    population: str | None = None
+    qualifier: str | None = None
+    note: str | None = None
+
+
+FIGURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Figure))
+
+
+@dataclass(frozen=True)
+class Study:
+    """A study definition (see ``docs/studies.md``); build with :func:`mmevidence.studies.load_study`."""
+
+    id: str
+    title: str
+    sources: tuple[Source, ...]
+    design: Design
+    dates: Dates
+    arms: tuple[Arm, ...]
+    comparison: Comparison | None
+    populations: Mapping[str, Population]
+    stratification: tuple[Stratum, ...]
+    eligibility: tuple[Criterion, ...]
+    endpoints: tuple[Endpoint, ...]
+    subgroups: tuple[Subgroup, ...]
+    baseline: tuple[BaselineRow, ...]
+    published: tuple[Figure, ...]
+    path: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def figure(self, figure_id: str) -> Figure:
+        """The published figure with this id (KeyError naming the id and the study if absent)."""
+        for f in self.published:
+            if f.id == figure_id:
+                return f
+        raise KeyError(f"study {self.id!r}: no published figure with id {figure_id!r}")
+
+    def figures(self, **filters: Any) -> list[Figure]:
+        """Published figures whose fields equal every filter (``doc=`` filters on ``source.doc``).
+
+        Example: ``study.figures(topic="safety", arm="isa_pd")``. An unknown field name raises
+        ``TypeError`` naming it (a typo must not silently return nothing).
+        """
+        allowed = set(FIGURE_FIELDS) | {"doc"}
+        unknown = sorted(set(filters) - allowed)
+        if unknown:
+            raise TypeError(f"figures(): unknown field(s) {', '.join(unknown)}; fields: {', '.join(sorted(allowed))}")
+
+        def keep(f: Figure) -> bool:
+            for k, v in filters.items():
+                got = f.source.doc if k == "doc" else getattr(f, k)
+                if got != v:
+                    return False
+            return True
+
+        return [f for f in self.published if keep(f)]
+
+    def arm(self, arm_id: str) -> Arm:
+        """The arm with this id (KeyError naming it)."""
+        for a in self.arms:
+            if a.id == arm_id:
+                return a
+        raise KeyError(f"study {self.id!r}: no arm with id {arm_id!r}")
+
+    def endpoint(self, endpoint_id: str) -> Endpoint:
+        """The endpoint with this id (KeyError naming it)."""
+        for e in self.endpoints:
+            if e.id == endpoint_id:
+                return e
+        raise KeyError(f"study {self.id!r}: no endpoint with id {endpoint_id!r}")
