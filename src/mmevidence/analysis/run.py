@@ -5,14 +5,12 @@
 time-to-event efficacy with follow-up (:mod:`~mmevidence.analysis.efficacy`), the censoring
 sensitivity analyses (re-derived from the source tables), best response
 (:mod:`~mmevidence.analysis.response`), subgroups (:mod:`~mmevidence.analysis.subgroups`) and
-safety (:mod:`~mmevidence.analysis.safety`); a module that is not installed is skipped, a
-dataset that is absent skips the analyses that need it. ``export_results`` writes the
+safety (:mod:`~mmevidence.analysis.safety`); a dataset that is absent skips the analyses that need it. ``export_results`` writes the
 records as CSV and JSON (:func:`mmevidence.analysis.results.write_results`).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import warnings
 from collections.abc import Mapping
@@ -21,10 +19,13 @@ from typing import Any
 
 import pandas as pd
 
+from mmevidence.analysis.baseline import analyse_baseline
 from mmevidence.analysis.efficacy import analyse_efficacy, analyse_sensitivity
 from mmevidence.analysis.plan import AnalysisPlan, build_plan
+from mmevidence.analysis.exposure import analyse_exposure
 from mmevidence.analysis.response import analyse_response
 from mmevidence.analysis.results import COLUMNS, as_frame, write_results
+from mmevidence.analysis.safety import analyse_safety
 from mmevidence.analysis.subgroups import analyse_subgroups
 
 ANALYSIS_TABLES: tuple[str, ...] = ("adsl", "adtte", "adrs", "adae", "adex", "adex_patient")
@@ -62,17 +63,6 @@ def read_store(path: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any
     finally:
         con.close()
     return datasets, {"config": config, "cutoff": cutoff}
-
-
-def _optional(module: str, function: str):
-    """``mmevidence.analysis.<module>.<function>`` if that module exists, else None."""
-    try:
-        mod = importlib.import_module(f"mmevidence.analysis.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"mmevidence.analysis.{module}":
-            raise
-        return None
-    return getattr(mod, function, None)
 
 
 def run_sensitivity(datasets: Mapping[str, pd.DataFrame], plan: AnalysisPlan,
@@ -142,15 +132,12 @@ def run_analysis(datasets: Mapping[str, pd.DataFrame] | str | Path, study: Any,
     get = datasets.get
     parts: list[pd.DataFrame] = []
 
-    baseline = _optional("baseline", "analyse_baseline")
-    if baseline is not None:
-        parts.append(baseline(adsl, study, plan.efficacy_population))
+    parts.append(analyse_baseline(adsl, study, plan.efficacy_population))
     # safety and exposure in the safety set (the study's "safety" population, else the efficacy one, e.g.
     # a cohort whose only set is "all patients")
     safety_pop = plan.safety_population or plan.efficacy_population
-    exposure = _optional("exposure", "analyse_exposure")
-    if exposure is not None and get("adex") is not None:
-        parts.append(exposure(adsl, get("adex"), study, population=safety_pop, adex_patient=get("adex_patient")))
+    if get("adex") is not None:
+        parts.append(analyse_exposure(adsl, get("adex"), study, population=safety_pop, adex_patient=get("adex_patient")))
     if get("adtte") is not None:
         parts.append(analyse_efficacy(adsl, get("adtte"), plan))
         parts.append(run_sensitivity(datasets, plan, derivation))
@@ -158,9 +145,8 @@ def run_analysis(datasets: Mapping[str, pd.DataFrame] | str | Path, study: Any,
         parts.append(analyse_response(adsl, get("adrs"), plan))
     if get("adtte") is not None:
         parts.append(analyse_subgroups(adsl, get("adtte"), plan))
-    safety = _optional("safety", "analyse_safety")
-    if safety is not None and get("adae") is not None:
-        parts.append(safety(adsl, get("adae"), get("adex"), study, population=safety_pop, labs=get("labs")))
+    if get("adae") is not None:
+        parts.append(analyse_safety(adsl, get("adae"), get("adex"), study, population=safety_pop, labs=get("labs")))
     for note in plan.notes:
         warnings.warn(note, stacklevel=2)
     parts = [p[list(COLUMNS)] for p in parts if p is not None and len(p)]

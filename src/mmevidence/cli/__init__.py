@@ -14,6 +14,7 @@ from .. import __version__
 from .data import info, ingest, validate
 from .demo import demo
 from .derive import derive, export
+from .report import analyse, report
 from .simulate import simulate
 
 
@@ -23,7 +24,7 @@ def main() -> None:
     """mmevidence: multiple-myeloma evidence from patient-level data."""
 
 
-for _command in (ingest, validate, info, derive, export, simulate, demo):
+for _command in (ingest, validate, info, derive, export, simulate, analyse, report, demo):
     main.add_command(_command)
 
 __all__ = ["main"]
