@@ -1,0 +1,17 @@
+"""Hold a cohort against a published study: curve reconstruction (Guyot), MAIC, eligibility, benchmarks."""
+
+from mmevidence.compare.benchmark import (baseline_differences, compare_endpoints, mean_sd_from_quartiles,
+                                          mean_sd_from_range)
+from mmevidence.compare.eligibility import EligibilityResult, apply_eligibility, outcomes_by_status
+from mmevidence.compare.maic import (BootstrapResult, MaicFit, anchored_comparison, bootstrap_maic, bucher,
+                                     maic_weights, unanchored_hazard_ratio, weighted_hazard_ratio,
+                                     weighted_proportion)
+from mmevidence.compare.reconstruct import ReconstructionAccuracy, accuracy_report, reconstruct_ipd
+
+__all__ = [
+    "baseline_differences", "compare_endpoints", "mean_sd_from_quartiles", "mean_sd_from_range",
+    "EligibilityResult", "apply_eligibility", "outcomes_by_status",
+    "ReconstructionAccuracy", "accuracy_report", "reconstruct_ipd",
+    "BootstrapResult", "MaicFit", "anchored_comparison", "bootstrap_maic", "bucher", "maic_weights",
+    "unanchored_hazard_ratio", "weighted_hazard_ratio", "weighted_proportion",
+]

@@ -1,0 +1,87 @@
+"""Cohort vs published figures: endpoint table and baseline standardised differences.
+
+References: the published figures of src/mmevidence/studies/definitions/icaria-mm.yaml (Attal
+et al., Lancet 2019, Table 1 and text) and R 4.2.2 computations of the formulas, printed with
+digits = 17 (commands in the comments).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from mmevidence.analysis.results import as_frame, record
+from mmevidence.compare.benchmark import (baseline_differences, compare_endpoints, mean_sd_from_quartiles,
+                                          mean_sd_from_range)
+from mmevidence.studies import load_study
+
+STUDY = load_study("icaria-mm")
+
+
+def test_wan_approximations_match_r() -> None:
+    # R: n <- 154; c((60+68+74)/3, (74-60)/(2*qnorm((0.75*n-0.125)/(n+0.25))))
+    np.testing.assert_allclose(mean_sd_from_quartiles(60, 68, 74, 154), [67.333333333333329, 10.477033697781234],
+                               rtol=1e-12)
+    # R: (30+2*45+80)/4; (80-30)/(2*qnorm((100-0.375)/(100.25)))
+    np.testing.assert_allclose(mean_sd_from_range(30, 45, 80, 100), [50.0, 10.00564093637335], rtol=1e-12)
+
+
+def test_baseline_smd_against_icaria_isa_pd() -> None:
+    adsl = pd.DataFrame({"age": [55.0, 61.0, 70.0, 72.0, 80.0],
+                         "sex": ["female", "male", "female", "male", "male"],
+                         "ref_lenalidomide": [True, True, True, False, np.nan]})
+    out = baseline_differences(adsl, STUDY, arm="isa_pd").set_index(["variable", "level"], drop=False)
+    age = out.loc[("age", None)]
+    # R: x <- c(55,61,70,72,80); (mean(x) - m)/sqrt((sd(x)^2 + s^2)/2) with m, s from Wan S3 (median 68, IQR 60-74)
+    np.testing.assert_allclose([age["cohort"], age["cohort_sd"], age["smd"]],
+                               [67.6, 9.762171889492623933, 0.026335073405834953], rtol=1e-12)
+    assert "Wan 2014 S3" in age["method"]
+    female = out.loc[("sex", "female")]
+    # published 65/154 female in Isa-Pd; cohort 2/5. R: (pc-pp)/sqrt((pc*(1-pc)+pp*(1-pp))/2)
+    np.testing.assert_allclose([female["published"], female["cohort"], female["smd"]],
+                               [65 / 154, 0.4, -0.044883090289199332], rtol=1e-12)
+    assert female["method"] == "published n / N"
+
+
+def test_baseline_missing_level_is_flagged() -> None:
+    adsl = pd.DataFrame({"egfr_group": [">=60", "30-<60", "<30", ">=60"]})
+    out = baseline_differences(adsl, STUDY, arm="all")
+    row = out[(out["variable"] == "egfr_group") & (out["level"] == "<60")].iloc[0]
+    assert row["cohort"] == 0.0 and "no cohort patient has egfr_group == '<60'" in row["method"]
+    np.testing.assert_allclose(row["published"], 104 / 287, rtol=1e-12)
+
+
+def _records() -> pd.DataFrame:
+    return as_frame([
+        record("efficacy.pfs.km", "itt", "PFS", "Isa-Pd", "median", 10.2, 8.0, 12.5, 150),
+        record("efficacy.pfs.km", "itt", "PFS", "Pd", "median", 6.9, 5.1, 8.8, 150),
+        record("efficacy.pfs.cox", "itt", "PFS", "", "hr", 0.62, 0.47, 0.83, 300),
+    ])
+
+
+def test_endpoint_table_pfs() -> None:
+    out = compare_endpoints(_records(), STUDY, assessment="investigator").set_index("figure_id")
+    row = out.loc["pfs.median.isa_pd"]
+    assert (row["published"], row["published_lower"], row["published_upper"]) == (11.5, 8.9, 13.9)
+    assert (row["cohort"], row["cohort_lower"], row["cohort_upper"]) == (10.2, 8.0, 12.5)
+    np.testing.assert_allclose(row["difference"], 10.2 - 11.5, rtol=1e-12)
+    assert "assessment differs: published irc, cohort investigator" in row["note"]
+    # the published investigator-assessed median is the like-for-like figure: no assessment note
+    inv = out.loc["pfs_investigator.median.isa_pd"]
+    assert inv["published"] == 11.1 and inv["cohort"] == 10.2 and "assessment" not in inv["note"]
+    hr = out.loc["pfs.hr.diff"]
+    assert (hr["published"], hr["cohort"]) == (0.596, 0.62)
+    # the abstract repeats the same figures: kept once
+    assert "pfs.median.isa_pd.abstract" not in out.index
+    os_row = out.loc["os.median.isa_pd"]
+    assert math.isnan(os_row["published"]) and "not reached" in os_row["note"] and "no cohort record" in os_row["note"]
+
+
+def test_endpoint_table_single_arm_cohort_population_note() -> None:
+    recs = as_frame([record("efficacy.pfs.km", "efficacy", "PFS", "", "median", 9.0, 7.0, 11.0, 80)])
+    out = compare_endpoints(recs, STUDY, arm_groups={"isa_pd": ""}).set_index("figure_id")
+    assert "pfs.median.pd" not in out.index
+    row = out.loc["pfs.median.isa_pd"]
+    assert row["cohort"] == 9.0 and "population differs: published itt, cohort efficacy" in row["note"]
