@@ -19,12 +19,12 @@ def as_float_array(x: Any, name: str, *, nonnegative: bool = False, allow_nan: b
         bad = ~np.isfinite(arr)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"{name}: value {arr[i]!r} at position {i} is not finite")
+            raise ValueError(f"{name}: value {arr[i].item()!r} at position {i} is not finite")
     if nonnegative:
         neg = arr < 0
         if neg.any():
             i = int(np.flatnonzero(neg)[0])
-            raise ValueError(f"{name}: value {arr[i]!r} at position {i} is negative")
+            raise ValueError(f"{name}: value {arr[i].item()!r} at position {i} is negative")
     return arr
 
 
@@ -34,7 +34,7 @@ def as_event_array(x: Any, name: str = "event") -> np.ndarray:
     bad = (arr != 0) & (arr != 1)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{name}: value {arr[i]!r} at position {i} is not 0 or 1")
+        raise ValueError(f"{name}: value {arr[i].item()!r} at position {i} is not 0 or 1")
     return arr
 
 
