@@ -17,6 +17,9 @@ from mmevidence.stats.design import events_required
 from mmevidence.stats.ph_test import ph_test
 from mmevidence.stats.fisher import FisherTest, fisher_exact
 from mmevidence.stats.logistic import LogisticResult, logistic_regression
+from mmevidence.stats.splines import SplineCox, log_hr_curve, rcs_basis, rcs_cox, rcs_knots, rcs_names
+from mmevidence.stats.time_roc import time_dependent_auc
+from mmevidence.stats.cutpoint_bootstrap import BootstrapCutpoint, cutpoint_bootstrap
 from mmevidence.stats.roc import DeLongTest, YoudenCutpoint, roc_auc, roc_curve, roc_direction, roc_test_delong, youden_cutpoint
 
 __all__ = [
@@ -33,4 +36,7 @@ __all__ = [
     "FisherTest", "fisher_exact",
     "LogisticResult", "logistic_regression",
     "DeLongTest", "YoudenCutpoint", "roc_auc", "roc_curve", "roc_direction", "roc_test_delong", "youden_cutpoint",
+    "SplineCox", "log_hr_curve", "rcs_basis", "rcs_cox", "rcs_knots", "rcs_names",
+    "time_dependent_auc",
+    "BootstrapCutpoint", "cutpoint_bootstrap",
 ]
