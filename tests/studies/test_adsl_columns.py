@@ -1,6 +1,7 @@
 """Every variable a study definition names (eligibility rules, population filters, subgroups,
-stratification factors, baseline rows) is a column of ``adsl`` as derived from the bundled example
-cohort, and every eligibility rule evaluates on that adsl (three-valued, one value a patient)."""
+stratification factors, baseline rows, prognostic factors, markers and response subgroups) is a
+column of ``adsl`` as derived from the bundled example cohort, and every eligibility rule
+evaluates on that adsl (three-valued, one value a patient)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,11 @@ def _named(study) -> dict[str, set[str]]:
     for b in study.baseline:
         if b.variable:
             out.setdefault(f"baseline {b.label}", set()).add(b.variable)
+    if study.prognostic is not None:
+        for kind, items in (("factor", study.prognostic.factors), ("marker", study.prognostic.markers),
+                            ("response subgroup", study.prognostic.response_subgroups)):
+            for v in items:
+                out.setdefault(f"prognostic {kind} {v.label}", set()).add(v.variable)
     return out
 
 
@@ -53,6 +59,17 @@ def test_variables_are_adsl_columns(adsl, study_id):
     study = load_study(study_id)
     missing = {where: cols - set(adsl.columns) for where, cols in _named(study).items() if cols - set(adsl.columns)}
     assert not missing
+
+
+@pytest.mark.parametrize("study_id", list_studies())
+def test_prognostic_levels_cover_adsl_values(adsl, study_id):
+    """A prognostic variable's ``levels`` list every value adsl can hold (the report refuses others)."""
+    prog = load_study(study_id).prognostic
+    if prog is None:
+        pytest.skip("no prognostic section")
+    for v in (*prog.factors, *prog.response_subgroups):
+        if v.levels:
+            assert set(adsl[v.variable].dropna().map(str)) <= {str(x) for x in v.levels}, v.variable
 
 
 @pytest.mark.parametrize("study_id", list_studies())

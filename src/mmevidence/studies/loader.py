@@ -10,6 +10,9 @@ exist (figure ``arm`` -> an arm id or ``all``/``diff``; ``population`` -> a popu
 kind/summary), censoring keys that are not DeriveConfig options, and every eligibility ``rule`` / population
 ``filter`` is parsed by :func:`mmevidence.studies.rules.rule_columns` (so an unsafe or
 malformed expression is rejected at load time).
+The optional ``prognostic`` section is checked for unknown keys, endpoints and a population
+that are not declared, and the ranges of its marker options (``risk``, horizons, bootstrap
+count, spline knots, ``figure_cutpoint``).
 
 The quotes are checked against the seed texts by :func:`verify_figures` (the seeds are test
 material, not package data). Parsed files are cached per (path, modification time, size);
@@ -28,8 +31,9 @@ from typing import Any
 
 import yaml
 
-from .model import (Arm, BaselineRow, Comparison, Criterion, Dates, Design, Endpoint, Figure, Population, Sensitivity,
-                    Source, SourceRef, Stratum, Study, Subgroup)
+from .model import (Arm, BaselineRow, Comparison, Criterion, Dates, Design, Endpoint, Figure, Landmark, Marker,
+                    Population, Prognostic, PrognosticVariable, Sensitivity, Source, SourceRef, Stratum, Study,
+                    Subgroup)
 from .rules import rule_columns
 
 DEFINITIONS = Path(__file__).with_name("definitions")
@@ -38,10 +42,12 @@ TOPICS = ("design", "disposition", "baseline", "exposure", "response", "efficacy
 STATISTICS = ("n", "pct", "median", "mean", "sd", "min", "max", "q1", "q3", "hr", "or", "p_value", "rate", "events",
               "count", "landmark_rate", "rdi", "duration", "proportion", "cutoff")
 QUALIFIERS = ("<", ">", "<=", ">=")
+#: endpoint ids of adtte (mmevidence.derive), for a study that declares no ``endpoints``
+ADTTE_ENDPOINTS = ("OS", "PFS", "TTP", "TTNT", "PFS2", "DOR", "TTR")
 ASSESSORS = ("irc", "investigator")
 PSEUDO_ARMS = ("all", "diff")
 _TOP_KEYS = ("id", "title", "sources", "design", "dates", "arms", "comparison", "populations", "stratification",
-             "eligibility", "endpoints", "subgroups", "baseline", "published", "notes")
+             "eligibility", "endpoints", "subgroups", "baseline", "published", "notes", "prognostic")
 _REQUIRED_TOP = ("id", "title", "sources", "design", "arms", "published")
 _FIGURE_ID = re.compile(r"^[a-z0-9_\-]+(\.[a-z0-9_<>=+\-]+)+$")
 
@@ -275,6 +281,86 @@ def _figure(d: Any, where: str, arms: set[str], pops: set[str], docs: set[str]) 
                   qualifier=_choice(d.get("qualifier"), QUALIFIERS, where, "qualifier", True), note=note)
 
 
+def _prognostic_variables(v: Any, where: str) -> tuple[PrognosticVariable, ...]:
+    """A list of adsl column names or ``{variable, label, levels}`` mappings (a bare name is its own label)."""
+    out = []
+    for i, item in enumerate(_seq(v, where)):
+        w = f"{where}[{i}]"
+        if isinstance(item, str):
+            out.append(PrognosticVariable(variable=_text(item, w, "variable", True), label=item))
+            continue
+        item = _mapping(item, w)
+        _keys(PrognosticVariable, item, w)
+        out.append(PrognosticVariable(variable=_text(item["variable"], w, "variable", True),
+                                      label=_text(item["label"], w, "label", True),
+                                      levels=_levels(item.get("levels"), w, "levels") or ()))
+    _unique([x.variable for x in out], where, "variable")
+    return tuple(out)
+
+
+def _positive(v: Any, where: str, field: str, integer: bool = False) -> float | int:
+    x = _number(v, where, field, integer)
+    if x is None or x <= 0:
+        raise _fail(where, f"field '{field}': expected a positive number, got {v!r}")
+    return x
+
+
+def _marker(d: Any, where: str) -> Marker:
+    d = _mapping(d, where)
+    _keys(Marker, d, where)
+    where = f"{where} (variable={d['variable']!r})"
+    horizon = d.get("outcome_horizon_months")
+    horizon = None if horizon is None else _positive(horizon, where, "outcome_horizon_months")
+    times = tuple(_positive(t, where, "time_auc_horizons") for t in _seq(d.get("time_auc_horizons"), where))
+    knots = _number(d.get("spline_knots", 4), where, "spline_knots", integer=True)
+    if knots != 0 and knots < 3:
+        raise _fail(where, f"field 'spline_knots': 0 (no spline) or at least 3, got {knots!r}")
+    figure = _choice(d.get("figure_cutpoint"), ("youden", "maxstat"), where, "figure_cutpoint", True)
+    if figure == "youden" and horizon is None:
+        raise _fail(where, "field 'figure_cutpoint': youden needs 'outcome_horizon_months' (the ROC outcome)")
+    return Marker(variable=_text(d["variable"], where, "variable", True), label=_text(d["label"], where, "label", True),
+                  risk=_choice(d["risk"], ("low", "high"), where, "risk"), outcome_horizon_months=horizon,
+                  time_auc_horizons=times, bootstrap=_positive(d.get("bootstrap", 200), where, "bootstrap", True),
+                  spline_knots=knots, figure_cutpoint=figure or ("youden" if horizon is not None else "maxstat"),
+                  note=_text(d.get("note"), where, "note"))
+
+
+def _prognostic(d: Any, where: str, endpoint_ids: set[str], pops: set[str]) -> Prognostic:
+    """The ``prognostic:`` section: endpoints and the landmark endpoint must be declared endpoints
+    (adtte ids when the study declares none), the population a populations key."""
+    d = _mapping(d, where)
+    _keys(Prognostic, d, where)
+    known = endpoint_ids or set(ADTTE_ENDPOINTS)
+
+    def endpoint(v: Any, w: str, field: str) -> str:
+        e = _text(v, w, field, True)
+        if e not in known:
+            raise _fail(w, f"field '{field}': {e!r} is not a declared endpoint ({', '.join(sorted(known))})")
+        return e
+
+    eps = tuple(endpoint(e, where, "endpoints") for e in _seq(d["endpoints"], f"{where} endpoints"))
+    if not eps:
+        raise _fail(where, "field 'endpoints': at least one endpoint is required")
+    _unique(list(eps), f"{where} endpoints", "endpoint")
+    markers = tuple(_marker(m, f"{where} markers[{i}]") for i, m in enumerate(_seq(d.get("markers"), where)))
+    _unique([m.variable for m in markers], f"{where} markers", "marker")
+    landmark = None
+    if d.get("landmark") is not None:
+        w = f"{where} landmark"
+        lm = _mapping(d["landmark"], w)
+        _keys(Landmark, lm, w)
+        landmark = Landmark(endpoint=endpoint(lm["endpoint"], w, "endpoint"),
+                            months=_positive(lm["months"], w, "months"))
+    pop = _text(d.get("population"), where, "population")
+    if pop is not None and pop not in pops:
+        raise _fail(where, f"field 'population': {pop!r} is not a populations key ({', '.join(sorted(pops))})")
+    return Prognostic(endpoints=eps, factors=_prognostic_variables(d.get("factors"), f"{where} factors"),
+                      markers=markers,
+                      response_subgroups=_prognostic_variables(d.get("response_subgroups"),
+                                                               f"{where} response_subgroups"),
+                      landmark=landmark, population=pop, note=_text(d.get("note"), where, "note"))
+
+
 def parse_study(data: Any, path: str = "<study>") -> Study:
     """Validate a parsed YAML mapping and build the :class:`Study` (``path`` names the file in errors)."""
     data = _mapping(data, path)
@@ -386,11 +472,13 @@ def parse_study(data: Any, path: str = "<study>") -> Study:
     _unique([f.id for f in figures], f"{path} published", "figure")
 
     notes = tuple(_text(n, f"{path} notes", "notes", True) for n in _seq(data.get("notes"), f"{path} notes"))
+    prognostic = None if data.get("prognostic") is None else \
+        _prognostic(data["prognostic"], f"{path} prognostic", {e.id for e in endpoints}, set(pops))
     return Study(id=_text(data["id"], path, "id", True), title=_text(data["title"], path, "title", True),
                  sources=tuple(sources), design=design, dates=dates, arms=tuple(arms), comparison=comparison,
                  populations=MappingProxyType(pops), stratification=tuple(strata), eligibility=tuple(crits),
                  endpoints=tuple(endpoints), subgroups=tuple(subgroups), baseline=tuple(baseline),
-                 published=tuple(figures), path=path, notes=notes)
+                 published=tuple(figures), path=path, notes=notes, prognostic=prognostic)
 
 
 # ---------------------------------------------------------------- quotes against seed texts

@@ -184,6 +184,74 @@ FIGURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Figure))
 
 
 @dataclass(frozen=True)
+class PrognosticVariable:
+    """An adsl column used by the prognostic analyses (Cox factor or response subgroup) and its label.
+
+    ``levels`` (text columns): the order of the levels, the first the reference of the hazard /
+    odds ratios (default: sorted, as R's factor levels); every value of the column must be listed.
+    """
+
+    variable: str
+    label: str
+    levels: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A continuous prognostic marker (adsl column) analysed by :func:`mmevidence.analysis.prognostic.marker_analysis`.
+
+    ``risk``: which values carry the risk ("low" for hemoglobin, "high" for LDH), stated, not
+    guessed. ``outcome_horizon_months``: the ROC / Youden outcome "event by H months" (None: no
+    ROC, maxstat only). ``time_auc_horizons``: months of the time-dependent AUC. ``bootstrap``:
+    resamples of the optimism correction. ``spline_knots``: knots of the restricted cubic spline
+    (0 = no spline). ``figure_cutpoint``: the cut-off whose groups the Kaplan–Meier figure shows
+    ("youden" needs ``outcome_horizon_months``; default youden when there is a horizon, else maxstat).
+    """
+
+    variable: str
+    label: str
+    risk: str
+    outcome_horizon_months: float | None = None
+    time_auc_horizons: tuple[float, ...] = ()
+    bootstrap: int = 200
+    spline_knots: int = 4
+    figure_cutpoint: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """Landmark analysis of ``endpoint`` by response status at ``months`` (Anderson, Cain & Gelber 1983)."""
+
+    endpoint: str
+    months: float
+
+
+@dataclass(frozen=True)
+class Prognostic:
+    """The prognostic-factor analyses of a study (YAML ``prognostic:``; see ``docs/prognostic.md``).
+
+    ``endpoints``: endpoint ids (declared in ``endpoints``) of the Cox tables and marker
+    analyses; ``factors``: the univariable / multivariable Cox model terms; ``markers``;
+    ``response_subgroups``: response rate by these variables; ``landmark``; ``population``: a
+    populations key (None: the analysis plan's efficacy population).
+    """
+
+    endpoints: tuple[str, ...]
+    factors: tuple[PrognosticVariable, ...] = ()
+    markers: tuple[Marker, ...] = ()
+    response_subgroups: tuple[PrognosticVariable, ...] = ()
+    landmark: Landmark | None = None
+    population: str | None = None
+    note: str | None = None
+
+    def variables(self) -> set[str]:
+        """Every adsl column the section names."""
+        return ({f.variable for f in self.factors} | {m.variable for m in self.markers}
+                | {s.variable for s in self.response_subgroups})
+
+
+@dataclass(frozen=True)
 class Study:
     """A study definition (see ``docs/studies.md``); build with :func:`mmevidence.studies.load_study`."""
 
@@ -203,6 +271,7 @@ class Study:
     published: tuple[Figure, ...]
     path: str | None = None
     notes: tuple[str, ...] = ()
+    prognostic: Prognostic | None = None
 
     def figure(self, figure_id: str) -> Figure:
         """The published figure with this id (KeyError naming the id and the study if absent)."""
