@@ -26,5 +26,6 @@ def main() -> None:
 
 for _command in (ingest, validate, info, derive, export, simulate, analyse, report, demo):
     main.add_command(_command)
+from .compare import compare_group; main.add_command(compare_group)  # noqa: E402,E702
 
 __all__ = ["main"]
