@@ -19,6 +19,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+from docx.table import _Cell
 
 from ..model import Report, ReportFigure, ReportTable
 from ._common import figure_path, header_rows, numbered
@@ -62,16 +63,18 @@ def _table(doc, t: ReportTable, label: str) -> None:
             if colspan > 1 or rowspan > 1:
                 cell = cell.merge(table.cell(r + rowspan - 1, col + colspan - 1))
             _write(cell, text, bold=True, center=col > 0)
-    for i, row in enumerate(t.rows):
-        r = len(heads) + i
+    # body cells straight from each row's <w:tc> elements: table.cell(r, c) rebuilds the whole cell
+    # grid on every call, which made a 500-cell table take seconds
+    body = list(table.rows)[len(heads):]
+    for row, docx_row in zip(t.rows, body):
+        cells = [_Cell(tc, table) for tc in docx_row._tr.tc_lst]
         bold = row.kind in ("group", "total")
         if row.kind == "group" and not row.cells:
-            cell = table.cell(r, 0).merge(table.cell(r, width - 1))
-            _write(cell, row.label, bold=True, indent=row.indent)
+            _write(cells[0].merge(cells[-1]), row.label, bold=True, indent=row.indent)
             continue
-        _write(table.cell(r, 0), row.label, bold=bold, indent=row.indent)
-        for j, text in enumerate(row.cells):
-            _write(table.cell(r, j + 1), text, bold=row.kind == "total", center=True)
+        _write(cells[0], row.label, bold=bold, indent=row.indent)
+        for cell, text in zip(cells[1:], row.cells):
+            _write(cell, text, bold=row.kind == "total", center=True)
     for note in t.footnotes:
         run = doc.add_paragraph().add_run(note)
         run.font.size = NOTE_SIZE
