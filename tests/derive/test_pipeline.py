@@ -108,3 +108,31 @@ def test_config_errors(tmp_path):
 def test_missing_store(tmp_path):
     with pytest.raises(FileNotFoundError):
         run_derive(tmp_path / "nope.duckdb")
+
+
+def test_derive_all_on_tables_without_provenance_columns(example_store, derived_store):
+    """Tables handed in directly (no ingest, so no source_file/source_row columns) derive the same
+    endpoints as the stored tables; source_row is then missing, never a broadcast scalar."""
+    from mmevidence.data.store import open_store
+    from mmevidence.derive.pipeline import derive_all
+
+    con = open_store(example_store)
+    try:
+        names = [r[0] for r in con.sql("SELECT table_name FROM information_schema.tables").fetchall()]
+        tables = {t: con.sql(f'SELECT * FROM "{t}"').df().drop(columns=["source_file", "source_row"], errors="ignore")
+                  for t in ("patients", "prior_therapies", "administrations", "labs", "cytogenetics",
+                            "response_assessments", "adverse_events", "subsequent_therapies") if t in names}
+    finally:
+        con.close()
+    out, _ = derive_all(tables)
+    con = open_store(derived_store[0])
+    try:
+        stored = con.sql("SELECT * FROM adtte").df()
+    finally:
+        con.close()
+    mine = out["adtte"][out["adtte"]["source_table"] == "patients"]
+    assert len(mine) and mine["source_row"].isna().all()
+    key = ["patient_id", "endpoint"]
+    a = out["adtte"].sort_values(key).reset_index(drop=True)
+    b = stored.sort_values(key).reset_index(drop=True)
+    assert a[key + ["time_days", "event"]].equals(b[key + ["time_days", "event"]])

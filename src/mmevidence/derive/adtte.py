@@ -82,12 +82,14 @@ def _rows(pid, start, end, event, reason, table, row, endpoint: str, add_one: bo
     end = _d(end).to_numpy(dtype=NS)
     days = (end - start).astype("timedelta64[D]").astype(float) + (1.0 if add_one else 0.0)
     days[np.isnat(start) | np.isnat(end)] = np.nan
+    # a scalar row (no source_row column: tables that did not come through ingest) is missing for every row
+    rows = pd.Series(row if np.ndim(row) else np.full(len(start), np.nan), dtype="Float64")
     return pd.DataFrame({
         "patient_id": np.asarray(pid, dtype=object), "endpoint": endpoint, "start_date": start,
         "end_date": end, "time_days": days, "time_months": days / DAYS_PER_MONTH,
         "event": np.asarray(event, dtype=np.int64), "reason": np.asarray(reason, dtype=object),
         "source_table": np.asarray(table, dtype=object),
-        "source_row": pd.array(pd.Series(row, dtype="Float64").round(), dtype="Int64"),
+        "source_row": pd.array(rows.round(), dtype="Int64"),
     })
 
 
