@@ -1,8 +1,9 @@
-"""The mmevidence command line: ingest, validate, info, demo (through click's test runner)."""
+"""The mmevidence command line: ingest, validate, info, derive, export (through click's test runner)."""
 
 from __future__ import annotations
 
 import shutil
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -87,21 +88,6 @@ def test_date_format_option(tmp_path):
     assert str(read_table(tmp_path / "s.duckdb", "patients")["index_date"].iloc[0].date()) == "2019-10-02"
 
 
-def test_demo(tmp_path):
-    out = tmp_path / "demo"
-    r = run("demo", "--out", str(out), "--quiet")
-    assert r.exit_code == 0, r.output
-    assert "Validation: 0 error(s), 0 warning(s)" in r.output
-    assert (out / "study.duckdb").exists() and (out / "validation_report.csv").exists()
-    assert f"Demo output in {out.resolve()}" in r.output
-    patients = read_table(out / "study.duckdb", "patients")
-    assert len(patients) == 20 and set(patients["arm"]) == {"Isa-Pd"}
-    for table in ("prior_therapies", "administrations", "labs", "cytogenetics", "response_assessments",
-                  "adverse_events", "subsequent_therapies"):
-        assert len(read_table(out / "study.duckdb", table)) > 0, table
-    assert len(read_table(out / "study.duckdb", "_unit_conversions")) >= 5
-
-
 def test_derive_and_export_commands_on_an_ingested_store(tmp_path):
     """`derive` writes the analysis datasets the ADaM `export` then writes as XPT; bad stores exit 2."""
     from click.testing import CliRunner
@@ -109,9 +95,12 @@ def test_derive_and_export_commands_on_an_ingested_store(tmp_path):
     from mmevidence.cli import main
 
     runner = CliRunner()
-    out = tmp_path / "demo"
-    assert runner.invoke(main, ["demo", "--out", str(out), "--quiet"]).exit_code == 0
-    store = out / "study.duckdb"
+    store = tmp_path / "study.duckdb"
+    with resources.as_file(resources.files("mmevidence.data").joinpath("example")) as example:
+        res = runner.invoke(main, ["ingest", str(example), "--store", str(store), "--data-cutoff", "2021-03-31",
+                                   "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert "Validation: 0 error(s), 0 warning(s)" in res.output
     res = runner.invoke(main, ["derive", str(store)])
     assert res.exit_code == 0, res.output
     assert "adsl 20" in res.output  # the bundled example cohort has 20 patients
