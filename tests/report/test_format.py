@@ -16,6 +16,8 @@ from mmevidence.report.format import fmt_ci, fmt_mean_sd, fmt_median_range, fmt_
     (63.0, 1, "63.0"),
     (math.nan, 1, "NE"),
     (None, 1, "NE"),
+    (math.inf, 2, "NE"),
+    (-math.inf, 2, "NE"),
 ])
 def test_fmt_num(value, digits, printed):
     assert fmt_num(value, digits) == printed

@@ -15,8 +15,9 @@ MISSING = "NE"   # not estimable (e.g. a median the curve never reaches)
 
 
 def fmt_num(value: float | None, digits: int = 1) -> str:
-    """``value`` rounded half away from zero to ``digits`` decimals; "NE" for NaN/None."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """``value`` rounded half away from zero to ``digits`` decimals; "NE" for NaN, ±inf (e.g. the upper
+    limit of a hazard ratio whose coefficient may be infinite) and None."""
+    if value is None or not math.isfinite(value):
         return MISSING
     quantum = Decimal(1).scaleb(-digits)
     return str(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
