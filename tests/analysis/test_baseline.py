@@ -124,3 +124,22 @@ def test_configured_unknown_level_takes_the_missing_values(pick):
     rec2 = analyse_baseline(adsl.assign(iss=["unknown", None, "II", "I", "I", "II", "II", "I"]), study, "itt")
     assert pick(rec2, endpoint="iss", group="arm=A|iss=unknown", statistic="n").value == 1   # P1
     assert pick(rec2, endpoint="iss", group="arm=A|iss=Missing", statistic="n").value == 1   # P2
+
+
+def test_pooled_and_overlapping_levels_by_hand(pick):
+    """ICARIA-MM Table 1 prints "eGFR <60" over the "<30" and "30-<60" groups and then "30-<60" again:
+    pooled levels count every member value, may overlap, and their members get no row of their own."""
+    from mmevidence.studies.model import LevelGroup
+
+    adsl = ADSL.assign(egfr_group=["<30", "30-<60", ">=60", "30-<60", None, ">=60", "<30", "<30"])
+    study = make_study([BaselineRow("egfr_group", "eGFR", "categorical",
+                                    levels=(LevelGroup("<60", ("<30", "30-<60")), LevelGroup(">=30 and <60", ("30-<60",))))])
+    recs = analyse_baseline(adsl, study, "itt")
+    # ITT (P1-P7): arm A = P1 <30, P2 30-<60, P3 >=60, P4 30-<60 -> <60: 3 of 4, >=30 and <60: 2 of 4;
+    # ">=60" is not pooled, so it keeps its own row: 1 of 4. Arm B = P5 missing, P6 >=60, P7 <30.
+    counts = {g: pick(recs, group=f"arm=A|egfr_group={g}", statistic="n").value for g in ("<60", ">=30 and <60", ">=60")}
+    assert counts == {"<60": 3.0, ">=30 and <60": 2.0, ">=60": 1.0}
+    assert pick(recs, group="arm=B|egfr_group=<60", statistic="n").value == 1.0
+    assert pick(recs, group="arm=B|egfr_group=Missing", statistic="n").value == 1.0
+    groups = set(recs["group"])
+    assert "arm=A|egfr_group=<30" not in groups and "arm=A|egfr_group=30-<60" not in groups

@@ -92,27 +92,31 @@ def count_records(analysis_id: str, population: str, endpoint: str, arm: str | N
 MISSING_ALIASES: frozenset[str] = frozenset({"missing", "unknown", "not known", "not available"})
 
 
-def categorical_levels(values: pd.Series, levels: tuple[str, ...] | None) -> tuple[list[str], str]:
+def categorical_levels(values: pd.Series, levels: tuple[str, ...] | None,
+                       covered: frozenset[str] = frozenset()) -> tuple[list[str], str]:
     """``(levels to tabulate, the level that counts missing values)``.
 
     Levels: ``levels`` in the given order, then any other observed level (sorted), then the
     missing level when a value is missing. The missing level is a configured level named
     "missing"/"unknown" (any case) that no value is spelled as -- the paper's own word for it,
-    e.g. ICARIA-MM "ISS stage at diagnosis: Unknown" -- else :data:`MISSING_LEVEL`.
+    e.g. ICARIA-MM "ISS stage at diagnosis: Unknown" -- else :data:`MISSING_LEVEL`. Values in
+    ``covered`` (pooled into a configured level, see :func:`level_flags`) get no row of their own.
     """
     text = values.dropna().astype(str)
     observed = set(text)
     ordered = list(levels) if levels else []
     alias = next((lv for lv in ordered if lv.lower() in MISSING_ALIASES and lv not in observed), None)
     missing = alias or MISSING_LEVEL
-    out = ordered + sorted(observed - set(ordered))
+    out = ordered + sorted(observed - set(ordered) - covered)
     if values.isna().any() and missing not in out:
         out.append(missing)
     return out, missing
 
 
-def level_flags(values: pd.Series, level: str, missing_level: str = MISSING_LEVEL) -> pd.Series:
-    """True where ``values`` equals ``level`` (as text); for ``missing_level``, where missing."""
+def level_flags(values: pd.Series, level: str, missing_level: str = MISSING_LEVEL,
+                members: tuple[str, ...] | None = None) -> pd.Series:
+    """True where ``values`` equals ``level`` (as text), or any of ``members`` for a pooled level;
+    for ``missing_level``, where missing."""
     if level == missing_level:
         return values.isna()
-    return values.notna() & (values.astype(str) == level)
+    return values.notna() & values.astype(str).isin(members if members is not None else (level,))

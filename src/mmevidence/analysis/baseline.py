@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..studies.model import LevelGroup
 from ._subjects import (arm_subsets, categorical_levels, count_records, level_flags,
                         population_mask)
 from .results import as_frame, record
@@ -81,14 +82,16 @@ def analyse_baseline(adsl: pd.DataFrame, study, population: str = "itt", quantil
             is_bool = values_all.dtype == bool or str(values_all.dtype) == "boolean" or (
                 values_all.dropna().map(type).isin([bool, np.bool_]).all() and values_all.notna().any())
             levels = ("True",) if is_bool else (tuple(str(v) for v in row.levels) if row.levels else None)
-            tabulated, missing = categorical_levels(values_all, levels)
+            pooled = {lv.label: lv.values for lv in (row.levels or ()) if isinstance(lv, LevelGroup)}
+            covered = frozenset(v for members in pooled.values() for v in members)
+            tabulated, missing = categorical_levels(values_all, levels, covered)
             for arm, part in arm_subsets(subset, study):
                 values = part[variable]
                 for level in tabulated:
                     if is_bool and level not in ("True", missing):
                         continue
                     records += count_records(analysis_id, population, variable, arm,
-                                             level_flags(values, level, missing), len(part),
+                                             level_flags(values, level, missing, pooled.get(level)), len(part),
                                              "n (%) of patients in the analysis set", **{variable: level})
         else:
             raise ValueError(f"baseline row {row.label!r}: kind must be continuous or categorical, got {row.kind!r}")

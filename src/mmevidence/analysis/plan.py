@@ -262,3 +262,28 @@ def level_mask(column: pd.Series, level: Any) -> pd.Series:
             level = level.strip().lower() in ("yes", "true", "y", "1")
         return column.map(lambda v: v is not None and not pd.isna(v) and bool(v) == bool(level)).astype(bool)
     return (column.astype(object) == level) | (column.astype(str) == str(level)) & column.notna()
+
+
+def study_derive_config(study: Any, base: Any = None) -> Any:
+    """The :class:`~mmevidence.derive.config.DeriveConfig` that derives the study's endpoints as it defines
+    them: ``base`` (default settings if None) with every endpoint's ``censoring`` options applied.
+
+    Endpoints must agree where they set the same option (ICARIA-MM: PFS and TTP both IRC-assessed and
+    censored at further therapy); a conflict raises ValueError naming both endpoints, since one store
+    holds one derivation (the sensitivity analyses re-derive on their own).
+    """
+    from dataclasses import replace as dc_replace
+
+    from mmevidence.derive.config import DeriveConfig
+
+    merged: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for ep in field_of(study, "endpoints") or []:
+        eid = str(field_of(ep, "id"))
+        config, _ = derive_overrides(field_of(ep, "censoring"))
+        for key, value in config.items():
+            if key in merged and merged[key] != value:
+                raise ValueError(f"study {field_of(study, 'id')!r}: endpoints {origin[key]} and {eid} set {key} to "
+                                 f"{merged[key]!r} and {value!r}; one store holds one derivation")
+            merged[key], origin[key] = value, eid
+    return dc_replace(base if base is not None else DeriveConfig(), **merged)

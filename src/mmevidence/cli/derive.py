@@ -15,10 +15,19 @@ from ..derive.pipeline import run_derive
 @click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--config", "config_path", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML with derivation settings (windows, thresholds, PFS censoring rule, regimens).")
-def derive(store: Path, config_path: Path | None) -> None:
+@click.option("--study", default=None, metavar="ID|YAML",
+              help="Apply the endpoint definitions (censoring rules, response assessor) of a study definition "
+                   "on top of --config.")
+def derive(store: Path, config_path: Path | None, study: str | None) -> None:
     """Derive the analysis datasets (adsl, adtte, adrs, adae, adex) into a study STORE."""
     try:
-        click.echo(str(run_derive(store, config_path)))
+        config = None
+        if study is not None:
+            from ..analysis.plan import study_derive_config
+            from ..derive.config import load_config
+            from ..studies import load_study
+            config = study_derive_config(load_study(study), load_config(config_path))
+        click.echo(str(run_derive(store, config_path, config)))
     except (FileNotFoundError, ValueError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

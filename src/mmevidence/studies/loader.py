@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from .model import (Arm, BaselineRow, Comparison, Criterion, Dates, Design, Endpoint, Figure, Landmark, Marker,
+from .model import (Arm, BaselineRow, Comparison, Criterion, Dates, Design, Endpoint, Figure, Landmark, LevelGroup, Marker,
                     Population, Prognostic, PrognosticVariable, Sensitivity, Source, SourceRef, Stratum, Study,
                     Subgroup)
 from .rules import rule_columns
@@ -150,12 +150,23 @@ def _date(v: Any, where: str, field: str) -> dt.date | None:
 
 
 def _levels(v: Any, where: str, field: str) -> tuple[Any, ...] | None:
-    """Levels as written (text, or true/false for a boolean adsl column)."""
+    """Levels as written (text, or true/false for a boolean adsl column, or a pooled level
+    ``{label: ..., values: [...]}`` -> :class:`LevelGroup`)."""
     if v is None:
         return None
-    if not isinstance(v, list) or not all(isinstance(x, (str, bool, int)) for x in v):
+    if not isinstance(v, list):
         raise _fail(where, f"field '{field}': expected a list of levels (text or true/false), got {v!r}")
-    return tuple(v)
+    out: list[Any] = []
+    for x in v:
+        if isinstance(x, (str, bool, int)):
+            out.append(x)
+        elif (isinstance(x, dict) and set(x) == {"label", "values"} and isinstance(x["label"], str)
+              and isinstance(x["values"], list) and x["values"] and all(isinstance(y, str) for y in x["values"])):
+            out.append(LevelGroup(x["label"], tuple(x["values"])))
+        else:
+            raise _fail(where, f"field '{field}': a level is text, true/false or {{label: text, values: [text, ...]}}, "
+                               f"got {x!r}")
+    return tuple(out)
 
 
 def _unique(ids: list[str], where: str, what: str) -> None:

@@ -133,6 +133,19 @@ class Subgroup:
 
 
 @dataclass(frozen=True)
+class LevelGroup:
+    """A table level that pools adsl values, written ``{label: "<60", values: ["<30", "30-<60"]}``
+    (ICARIA-MM Table 1: "<60 mL/min" over the eGFR groups; "Other" myeloma types). Groups may
+    overlap, as the paper's rows do; each is counted on its own."""
+
+    label: str
+    values: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
 class BaselineRow:
     """A row of the paper's baseline table (``variable`` None when the data model has no column)."""
 
