@@ -45,12 +45,25 @@ def test_baseline_smd_against_icaria_isa_pd() -> None:
     assert female["method"] == "published n / N"
 
 
-def test_baseline_missing_level_is_flagged() -> None:
-    adsl = pd.DataFrame({"egfr_group": [">=60", "30-<60", "<30", ">=60"]})
-    out = baseline_differences(adsl, STUDY, arm="all")
-    row = out[(out["variable"] == "egfr_group") & (out["level"] == "<60")].iloc[0]
-    assert row["cohort"] == 0.0 and "no cohort patient has egfr_group == '<60'" in row["method"]
-    np.testing.assert_allclose(row["published"], 104 / 287, rtol=1e-12)
+def test_baseline_pooled_missing_and_foreign_levels() -> None:
+    """ICARIA-MM's "<60" row pools the adsl eGFR groups "<30" and "30-<60" (study baseline levels);
+    "unknown" ISS is the share of patients with no value; a published level that is no value of the
+    cohort's column and no configured level is not compared (NaN), never a 0% against the paper."""
+    adsl = pd.DataFrame({"egfr_group": [">=60", "30-<60", "<30", ">=60"],
+                         "iss_at_diagnosis": ["I", None, "III", None],
+                         "myeloma_type": ["IgG", "IgG", "IgA", "IgG"]})
+    out = baseline_differences(adsl, STUDY, arm="all").set_index(["variable", "level"])
+    lt60 = out.loc[("egfr_group", "<60")]
+    assert lt60["cohort"] == 2 / 4   # "<30" and "30-<60" of 4
+    np.testing.assert_allclose(lt60["published"], 104 / 287, rtol=1e-12)
+    arm = baseline_differences(adsl, STUDY, arm="isa_pd").set_index(["variable", "level"])
+    unknown = arm.loc[("iss_at_diagnosis", "unknown")]
+    assert unknown["cohort"] == 2 / 4 and unknown["n_cohort"] == 4
+    assert "patients with no value" in unknown["method"]
+    assert arm.loc[("myeloma_type", "other"), "cohort"] == 0.0  # a configured (pooled) level: a real 0%
+    study = STUDY.__class__(**{**STUDY.__dict__, "baseline": ()})  # no configured levels
+    foreign = baseline_differences(adsl, study, arm="isa_pd").set_index(["variable", "level"]).loc[("myeloma_type", "other")]
+    assert np.isnan(foreign["smd"]) and "not compared" in foreign["method"]
 
 
 def _records() -> pd.DataFrame:

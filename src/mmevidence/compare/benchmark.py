@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ..analysis._subjects import MISSING_ALIASES
+
 __all__ = ["baseline_differences", "compare_endpoints", "mean_sd_from_quartiles", "mean_sd_from_range"]
 
 ENDPOINT_STATISTICS = ("median", "hr", "landmark_rate", "pct", "rate", "or")
@@ -154,6 +156,16 @@ def _smd_binary(pc: float, pp: float) -> float:
     return (pc - pp) / denom if denom > 0 else (0.0 if pc == pp else math.inf * np.sign(pc - pp))
 
 
+def _configured_levels(study, item: str) -> dict[str, tuple[str, ...] | None]:
+    """The study's baseline levels of ``item``: label -> pooled member values (None for a plain level)."""
+    out: dict[str, tuple[str, ...] | None] = {}
+    for row in study.baseline:
+        if row.variable == item:
+            for lv in row.levels or ():
+                out[str(lv)] = getattr(lv, "values", None)
+    return out
+
+
 def baseline_differences(adsl: pd.DataFrame, study, arm: str = "all") -> pd.DataFrame:
     """Standardised differences of the cohort (``adsl``) against the published baseline of ``arm``.
 
@@ -197,12 +209,23 @@ def baseline_differences(adsl: pd.DataFrame, study, arm: str = "all") -> pd.Data
         else:
             continue
         known = col.dropna()
+        configured = _configured_levels(study, item)
         if level is None:
             hit = known.astype(bool)
+        elif str(level) in configured and configured[str(level)] is not None:
+            hit = known.astype(str).isin(configured[str(level)])   # a pooled level, e.g. eGFR "<60"
+        elif str(level).lower() in MISSING_ALIASES and not (known.astype(str) == str(level)).any():
+            # the paper's row for patients without a value ("ISS unknown", "cytogenetics missing")
+            known, hit = col, col.isna()
+            method += "; cohort: patients with no value"
         else:
             hit = known.astype(str) == str(level)
-            if not hit.any():
-                method += f"; no cohort patient has {item} == {level!r} (check the level is a value of the column)"
+            if not hit.any() and str(level) not in configured:
+                rows.append({"variable": item, "level": level, "kind": "binary", "published": p_p,
+                             "published_sd": math.nan, "cohort": math.nan, "cohort_sd": math.nan,
+                             "n_cohort": int(len(known)), "smd": math.nan,
+                             "method": method + f"; not compared: {level!r} is not a value of the cohort's {item}"})
+                continue
         p_c = float(hit.mean()) if len(known) else math.nan
         rows.append({"variable": item, "level": level, "kind": "binary", "published": p_p, "published_sd": math.nan,
                      "cohort": p_c, "cohort_sd": math.nan, "n_cohort": int(len(known)),

@@ -33,6 +33,7 @@ thead th{border-top:2px solid #222;border-bottom:1px solid #222;padding:.25rem .
 thead th:first-child{text-align:left}thead th[scope=colgroup]{border-bottom:1px solid #888;text-align:center}
 tbody th{text-align:left;font-weight:400;padding:.15rem .6rem}
 tbody td{text-align:center;padding:.15rem .6rem;white-space:nowrap}
+tbody td.text{white-space:normal;text-align:left;min-width:14rem;max-width:32rem;font-size:.85rem}
 tbody tr:last-child th,tbody tr:last-child td{border-bottom:2px solid #222}
 tr.group th{font-weight:600;padding-top:.45rem}tr.total th,tr.total td{font-weight:600}
 .indent-1{padding-left:1.6rem!important}.indent-2{padding-left:2.6rem!important}.indent-3{padding-left:3.6rem!important}
@@ -41,6 +42,11 @@ figure img{max-width:100%;height:auto;border:1px solid #eee}figcaption{font-weig
 .notes{font-size:.85rem;color:#444;margin:2rem auto}
 @media print{nav{display:none}figure{break-inside:avoid}}
 """
+
+
+#: cells longer than this are prose (notes, definitions): they wrap, left-aligned; shorter cells
+#: (numbers, "n (%)", "estimate (CI)") never break
+TEXT_CELL = 40
 
 
 def _table(t: ReportTable, num: Numbered) -> str:
@@ -61,7 +67,8 @@ def _table(t: ReportTable, num: Numbered) -> str:
             body.append(f'<tr class="group"><th scope="rowgroup" colspan="{width}"{cls}>{escape(r.label)}</th></tr>')
             continue
         cells = list(r.cells) + [""] * (len(t.columns) - len(r.cells))
-        tds = "".join(f"<td>{escape(c)}</td>" for c in cells)
+        tds = "".join(f'<td class="text">{escape(c)}</td>' if len(c) > TEXT_CELL else f"<td>{escape(c)}</td>"
+                      for c in cells)
         kind = f' class="{r.kind}"' if r.kind != "data" else ""
         body.append(f"<tr{kind}>{label}{tds}</tr>")
     notes = "".join(f"<p>{escape(n)}</p>" for n in t.footnotes)
