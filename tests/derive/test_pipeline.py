@@ -136,3 +136,27 @@ def test_derive_all_on_tables_without_provenance_columns(example_store, derived_
     a = out["adtte"].sort_values(key).reset_index(drop=True)
     b = stored.sort_values(key).reset_index(drop=True)
     assert a[key + ["time_days", "event"]].equals(b[key + ["time_days", "event"]])
+
+
+def test_derive_endpoints_equals_derive_all(example_store):
+    """The sensitivity-analysis shortcut (adtte alone, primary adsl reused, IMWG result computed once)
+    gives exactly the adtte of a full derive_all under each censoring variant."""
+    from mmevidence.data.store import open_store
+    from mmevidence.derive.config import DeriveConfig
+    from mmevidence.derive.pipeline import derive_all, derive_endpoints, imwg_responses
+
+    con = open_store(example_store)
+    try:
+        names = {r[0] for r in con.sql("SELECT table_name FROM information_schema.tables").fetchall()}
+        tables = {t: con.sql(f'SELECT * FROM "{t}" ORDER BY source_row').df() for t in (
+            "patients", "prior_therapies", "administrations", "labs", "cytogenetics", "response_assessments",
+            "adverse_events", "subsequent_therapies") if t in names}
+    finally:
+        con.close()
+    primary, _ = derive_all(tables)
+    imwg = imwg_responses(tables, primary["adsl"][["patient_id", "index_date"]])
+    for variant in ("ignore", "event"):
+        config = DeriveConfig(pfs_further_therapy=variant)
+        full, _ = derive_all(tables, config)
+        short = derive_endpoints(tables, primary["adsl"], config, imwg=imwg)
+        pd.testing.assert_frame_equal(short.reset_index(drop=True), full["adtte"].reset_index(drop=True))

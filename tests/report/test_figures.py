@@ -15,6 +15,7 @@ from matplotlib.colors import to_hex
 from mmevidence.analysis.results import as_frame, record
 from mmevidence.report.figures import (flow_counts, flow_figure, forest_figure, forest_frame_from_records,
                                        km_figure, swimmer_figure, waterfall_figure)
+from mmevidence.report.figures import waterfall as waterfall_module
 from mmevidence.report.figures.style import RESPONSE_COLORS
 from mmevidence.report.format import fmt_num
 from mmevidence.stats import cox_ph, kaplan_meier, logrank_test
@@ -216,7 +217,7 @@ def test_swimmer_cap_keeps_extremes_and_notes(tmp_path):
 
 # ----------------------------------------------------------------------------- waterfall
 
-def test_waterfall_best_change_by_hand(tmp_path):
+def test_waterfall_best_change_by_hand(tmp_path, monkeypatch):
     d = pd.Timestamp
     labs = pd.DataFrame([
         # S: serum-measurable (2.0 g/dL), nadir 0.8 -> (0.8 - 2) / 2 = -60%
@@ -247,6 +248,14 @@ def test_waterfall_best_change_by_hand(tmp_path):
     refs = sorted(line.get_ydata()[0] for line in ax.lines if (line.get_gid() or "").startswith("waterfall-ref"))
     assert refs == [-90.0, -50.0]
     assert any("1 patient(s) without measurable disease" in f for f in out.report.footnotes)
+    # a large cohort draws the same bars as one PolyCollection (one artist instead of a patch per patient)
+    monkeypatch.setattr(waterfall_module, "MAX_BAR_PATCHES", 2)
+    big = waterfall_figure(labs, adsl, adrs, out_dir=tmp_path / "big").figure.axes[0]
+    assert not big.patches
+    (coll,) = [c for c in big.collections if c.get_gid() == "waterfall-bars"]
+    tops = [p.vertices[1, 1] for p in coll.get_paths()]
+    np.testing.assert_allclose(tops, [10.0, -60.0, 100 * (4 - 49) / 49], rtol=1e-12)
+    assert [to_hex(c) for c in coll.get_facecolors()] == [RESPONSE_COLORS[c].lower() for c in ("SD", "PR", "VGPR")]
 
 
 # ----------------------------------------------------------------------------- flow

@@ -30,6 +30,7 @@ import pandas as pd
 
 from mmevidence.analysis.plan import AnalysisPlan, EndpointPlan, SensitivityPlan, group_label, population_mask
 from mmevidence.analysis.results import as_frame, record
+from mmevidence.derive.pipeline import NOT_COMPUTED, derive_endpoints
 from mmevidence.stats import cox_ph, kaplan_meier, logrank_test
 
 ARM = "arm"
@@ -230,19 +231,19 @@ def _config_with(base: Any, overrides: Mapping[str, Any]) -> Any:
 
 
 def analyse_sensitivity(tables: Mapping[str, pd.DataFrame | None], adsl: pd.DataFrame, sensitivity: SensitivityPlan,
-                        plan: AnalysisPlan, base_config: Any = None, cutoff: Any = None) -> pd.DataFrame:
-    """A censoring-rule sensitivity analysis: the store's source ``tables`` re-derived by
-    :func:`mmevidence.derive.pipeline.derive_all` with ``base_config`` (the configuration of the
-    primary derivation) changed by ``sensitivity.config``, then :func:`analyse_endpoint` on its adtte
+                        plan: AnalysisPlan, base_config: Any = None, cutoff: Any = None,
+                        imwg: Any = NOT_COMPUTED) -> pd.DataFrame:
+    """A censoring-rule sensitivity analysis: adtte re-derived from the store's source ``tables`` by
+    :func:`mmevidence.derive.pipeline.derive_endpoints` with ``base_config`` (the configuration of the
+    primary derivation) changed by ``sensitivity.config``, then :func:`analyse_endpoint` on it
     (analysis_id "efficacy.<endpoint>.<sensitivity id>"). Population flags and stratification come
-    from ``adsl`` (the primary derivation), so only the endpoint's censoring differs."""
-    from mmevidence.derive.pipeline import derive_all
-
+    from ``adsl`` (the primary derivation), so only the endpoint's censoring differs. ``imwg``: the
+    IMWG result (:func:`~mmevidence.derive.pipeline.imwg_responses`) when the caller has it."""
     config = _config_with(base_config, sensitivity.config)
-    datasets, _ = derive_all(dict(tables), config, cutoff)
+    adtte = derive_endpoints(dict(tables), adsl, config, cutoff, imwg)
     ep = next((e for e in plan.endpoints if e.id == sensitivity.endpoint),
               EndpointPlan(sensitivity.endpoint, sensitivity.endpoint, plan.efficacy_population))
-    out = analyse_endpoint(adsl, datasets["adtte"], ep, plan,
+    out = analyse_endpoint(adsl, adtte, ep, plan,
                            analysis_id=f"efficacy.{ep.id.lower()}.{sensitivity.id}")
     changed = ", ".join(f"{k}={v}" for k, v in sensitivity.config.items())
     out["method"] = out["method"] + f" [sensitivity: {sensitivity.label}; derive {changed}]"

@@ -71,6 +71,7 @@ def run_sensitivity(datasets: Mapping[str, pd.DataFrame], plan: AnalysisPlan,
     and returns no records when they are absent). Analyses with ``unmapped`` reasons are skipped (they are
     in ``plan.notes``)."""
     from mmevidence.data.schema import TABLES
+    from mmevidence.derive.pipeline import imwg_responses
 
     derivation = derivation or {}
     planned = [s for e in plan.endpoints for s in e.sensitivity]
@@ -84,12 +85,13 @@ def run_sensitivity(datasets: Mapping[str, pd.DataFrame], plan: AnalysisPlan,
     if not derivation and any(not s.unmapped for s in planned):
         warnings.warn("sensitivity analyses re-derived with the default derive options and no data cut-off: pass "
                       "derivation=(read_store(...)[1]) or a store path to use the store's settings", stacklevel=3)
-    parts = []
-    for s in planned:
-        if s.unmapped:
-            continue  # listed in plan.notes, warned by run_analysis
-        parts.append(analyse_sensitivity(tables, datasets["adsl"], s, plan, derivation.get("config"),
-                                         derivation.get("cutoff")))
+    runnable = [s for s in planned if not s.unmapped]  # the others are in plan.notes, warned by run_analysis
+    if not runnable:
+        return as_frame([])
+    adsl = datasets["adsl"]
+    imwg = imwg_responses(tables, adsl[["patient_id", "index_date"]])  # once for every censoring variant
+    parts = [analyse_sensitivity(tables, adsl, s, plan, derivation.get("config"), derivation.get("cutoff"), imwg)
+             for s in runnable]
     return pd.concat(parts, ignore_index=True) if parts else as_frame([])
 
 

@@ -22,6 +22,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -68,6 +69,9 @@ class DeriveSummary:
         return "\n".join(lines)
 
 
+NOT_COMPUTED: Any = object()  # "not computed yet" (None is a valid IMWG result: no response labs)
+
+
 def _read(con: duckdb.DuckDBPyConnection, name: str, present: set[str]) -> pd.DataFrame | None:
     if name not in present:
         return None
@@ -81,19 +85,29 @@ def _store_cutoff(con: duckdb.DuckDBPyConnection, present: set[str]) -> dt.date 
     return value
 
 
+def imwg_responses(tables: dict[str, pd.DataFrame | None], index: pd.DataFrame):
+    """The IMWG engine on the store's labs (None when there are no response labs). It depends on the
+    labs, index dates and next-line starts only, not on the censoring options, so a caller deriving
+    several censoring variants computes it once and passes it to :func:`derive_endpoints`."""
+    from .imwg import derive_responses
+    from .imwg.criteria import TESTS
+
+    labs, sub = tables.get("labs"), tables.get("subsequent_therapies")
+    if labs is None or not bool(labs["test"].isin(TESTS).any()):
+        return None
+    nt = sub[["patient_id", "start_date"]] if sub is not None else None
+    return derive_responses(labs, index, nt)
+
+
 def _evidence(tables: dict[str, pd.DataFrame | None], index: pd.DataFrame, config: DeriveConfig,
-              notes: list[str]) -> tuple[DiseaseEvidence, pd.DataFrame, str, str]:
-    """Choose and build the disease evidence and adrs (see the module docstring)."""
-    labs, ra, sub = tables["labs"], tables["response_assessments"], tables["subsequent_therapies"]
+              notes: list[str], imwg: Any = NOT_COMPUTED) -> tuple[DiseaseEvidence, pd.DataFrame, str, str]:
+    """Choose and build the disease evidence and adrs (see the module docstring); ``imwg``: a result
+    of :func:`imwg_responses` already computed for these tables."""
+    ra, sub = tables["response_assessments"], tables["subsequent_therapies"]
     choice, note = config.progression_source, ""
     if choice in ("auto", "derived"):
-        from .imwg import derive_responses
-        from .imwg.criteria import TESTS
-        has_labs = labs is not None and bool(labs["test"].isin(TESTS).any())
-        res = None
-        if has_labs:
-            nt = sub[["patient_id", "start_date"]] if sub is not None else None
-            res = derive_responses(labs, index, nt)
+        res = imwg_responses(tables, index) if imwg is NOT_COMPUTED else imwg
+        if res is not None:
             n_meas = int(res.best["disease_type"].isin(MEASURABLE).sum())
         if choice == "derived" and res is None:
             raise ValueError("progression_source 'derived' needs IMWG response labs in the store (none found)")
@@ -174,6 +188,18 @@ def _safety_tables(tables: dict[str, pd.DataFrame | None], adsl: pd.DataFrame, c
         cycles = cycle_starts(adm) if adm is not None else None
         out["adae"] = derive_adae(tables["adverse_events"], treatment, config.te_window_days, cycles, drugs)
     return out
+
+
+def derive_endpoints(tables: dict[str, pd.DataFrame | None], adsl: pd.DataFrame, config: DeriveConfig | None = None,
+                     cutoff: dt.date | None = None, imwg: Any = NOT_COMPUTED) -> pd.DataFrame:
+    """``adtte`` alone, as :func:`derive_all` derives it, for a censoring-rule sensitivity analysis:
+    ``adsl`` of the primary derivation is reused (censoring options do not change it) and the safety
+    datasets are not derived; ``imwg`` is :func:`imwg_responses` computed once for several variants."""
+    config = config or DeriveConfig()
+    tables = {name: tables.get(name) for name in TABLES}
+    index = adsl[["patient_id", "index_date"]]
+    ev, _, _, _ = _evidence(tables, index, config, [], imwg)
+    return derive_adtte(adsl, ev, tables["subsequent_therapies"], config, config.data_cutoff or cutoff)
 
 
 def derive_all(tables: dict[str, pd.DataFrame | None], config: DeriveConfig | None = None,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
 from mmevidence.derive.imwg import CATEGORIES, ImwgConfig, derive_responses
@@ -28,6 +29,8 @@ PARAMETERS: dict[str, tuple[str, str, str]] = {
     "flc": ("dflc", "base_dflc", "dFLC"),
 }
 CLIP = 100.0  # bars above +100% are drawn at +100% (value kept in the data)
+MAX_BAR_PATCHES = 2_000  # more patients: bars drawn as one PolyCollection, without edges
+MAX_BAR_LABELS = 200     # more patients: values of truncated bars are not printed
 
 
 def best_percent_change(visits: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
@@ -38,20 +41,23 @@ def best_percent_change(visits: pd.DataFrame, best: pd.DataFrame) -> pd.DataFram
     assessments not excluded by a new line of therapy. Patients whose disease type is not
     measurable, with a non-positive baseline, or without a post-baseline value are omitted.
     """
-    rows = []
-    for rec in best.itertuples(index=False):
-        if rec.disease_type not in PARAMETERS:
-            continue
-        col, base_col, label = PARAMETERS[rec.disease_type]
-        base = float(getattr(rec, base_col))
-        vals = visits.loc[(visits["patient_id"] == rec.patient_id) & ~visits["excluded"].astype(bool), col]
-        vals = vals.dropna().to_numpy(dtype=float)
-        if not (base > 0) or vals.size == 0:
-            continue
-        nadir = float(vals.min())
-        rows.append({"patient_id": rec.patient_id, "parameter": label, "baseline": base, "nadir": nadir,
-                     "pct_change": 100.0 * (nadir - base) / base})
-    return pd.DataFrame(rows, columns=["patient_id", "parameter", "baseline", "nadir", "pct_change"])
+    columns = ["patient_id", "parameter", "baseline", "nadir", "pct_change"]
+    kept = visits[~visits["excluded"].astype(bool)]
+    order = best.reset_index(drop=True).assign(_order=lambda f: np.arange(len(f)))
+    parts = []
+    for disease_type, (col, base_col, label) in PARAMETERS.items():
+        base = order.loc[order["disease_type"] == disease_type, ["patient_id", "_order", base_col]]
+        base = base.assign(baseline=base[base_col].astype(float))
+        base = base[base["baseline"] > 0]
+        post = kept.loc[kept["patient_id"].isin(base["patient_id"]), ["patient_id", col]].dropna()
+        nadir = post.groupby("patient_id")[col].min().astype(float).rename("nadir")
+        parts.append(base.merge(nadir, left_on="patient_id", right_index=True).assign(parameter=label))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts).sort_values("_order")
+    out["pct_change"] = 100.0 * (out["nadir"] - out["baseline"]) / out["baseline"]
+    return out[columns].reset_index(drop=True)
 
 
 def waterfall_figure(labs: pd.DataFrame, adsl: pd.DataFrame, adrs: pd.DataFrame, *, out_dir: str | Path,
@@ -85,9 +91,17 @@ def waterfall_figure(labs: pd.DataFrame, adsl: pd.DataFrame, adrs: pd.DataFrame,
         ax = fig.add_subplot()
         heights = bars["pct_change"].clip(upper=CLIP)
         colors = [RESPONSE_COLORS.get(r, GREY) for r in bars["best_response"]]
-        ax.bar(bars["x"], heights, width=0.8, color=colors, edgecolor="black", linewidth=0.3, gid="waterfall-bars")
-        for r in bars.loc[bars["pct_change"] > CLIP].itertuples():
-            ax.text(r.x, CLIP + 2, f"{r.pct_change:.0f}%", ha="center", va="bottom", fontsize=6, rotation=90)
+        if len(bars) <= MAX_BAR_PATCHES:
+            ax.bar(bars["x"], heights, width=0.8, color=colors, edgecolor="black", linewidth=0.3,
+                   gid="waterfall-bars")
+        else:  # one collection instead of a Rectangle per patient (100,000 patches take minutes to draw)
+            x, h = bars["x"].to_numpy(), heights.to_numpy()
+            verts = np.stack([np.column_stack([x - 0.5, np.zeros_like(h)]), np.column_stack([x - 0.5, h]),
+                              np.column_stack([x + 0.5, h]), np.column_stack([x + 0.5, np.zeros_like(h)])], axis=1)
+            ax.add_collection(PolyCollection(verts, facecolors=colors, edgecolors="none", gid="waterfall-bars"))
+        if len(bars) <= MAX_BAR_LABELS:
+            for r in bars.loc[bars["pct_change"] > CLIP].itertuples():
+                ax.text(r.x, CLIP + 2, f"{r.pct_change:.0f}%", ha="center", va="bottom", fontsize=6, rotation=90)
         ax.axhline(0, color="black", linewidth=0.8)
         for level in (-50.0, -90.0):
             ax.axhline(level, color=GREY, linestyle="--", linewidth=0.8, gid=f"waterfall-ref{int(level)}")
@@ -106,7 +120,8 @@ def waterfall_figure(labs: pd.DataFrame, adsl: pd.DataFrame, adrs: pd.DataFrame,
                  "baseline, else urine M-protein, else dFLC (IMWG 2016); dashed lines at -50% and -90%.",
                  "Bar colour: best overall response (IMWG)."]
     if (bars["pct_change"] > CLIP).any():
-        footnotes.append(f"Bars above +{CLIP:.0f}% are truncated; their value is printed.")
+        printed = "their value is printed" if len(bars) <= MAX_BAR_LABELS else "values in the figure data"
+        footnotes.append(f"Bars above +{CLIP:.0f}% are truncated; {printed}.")
     if n_left_out:
         footnotes.append(f"{n_left_out} patient(s) without measurable disease or post-baseline value not shown.")
     below = bars["pct_change"] <= -50
