@@ -4,6 +4,7 @@ shows its sections, a known cell and every figure."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import docx
@@ -17,8 +18,15 @@ from mmevidence.cli import main
 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    res = CliRunner().invoke(main, ["demo", "--out", str(out), "--quiet", "--bootstrap", "50"])
+    # a relative --out, as `./dev.sh demo` uses (out/demo): figure paths must not be joined twice
+    work = tmp_path_factory.mktemp("demo")
+    cwd = os.getcwd()
+    os.chdir(work)
+    try:
+        res = CliRunner().invoke(main, ["demo", "--out", "out", "--quiet", "--bootstrap", "50"])
+    finally:
+        os.chdir(cwd)
+    out = work / "out"
     assert res.exit_code == 0, res.output
     assert f"Open the HTML report: {(out / 'icaria-mm' / 'report' / 'report.html').resolve()}" in res.output
     return out
@@ -64,3 +72,4 @@ def test_icaria_report_in_chromium(demo_out, chromium_page, artifacts):
         assert len(images) >= 6 and all(done and w > 0 and h > 0 for done, w, h in images), images
         page.screenshot(path=str(artifacts / "demo_icaria_report.png"), full_page=True)
     assert (artifacts / "demo_icaria_report.png").stat().st_size > 0
+

@@ -191,7 +191,7 @@ def run_report(store: str | Path | Mapping[str, pd.DataFrame], study: Any, out_d
 
     if isinstance(study, (str, Path)):
         study = load_study(study)
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()  # figure paths are then absolute, whatever the working directory
     out_dir.mkdir(parents=True, exist_ok=True)
     derivation: dict[str, Any] = {}
     if isinstance(store, (str, Path)):

@@ -69,9 +69,9 @@ def header_rows(table: ReportTable) -> list[list[tuple[str, int, int, int]]]:
 
 
 def figure_path(figure: ReportFigure, base_dir: Path | None) -> Path:
-    """The figure's PNG as an existing path (relative paths resolve against ``base_dir``)."""
+    """The figure's PNG as an existing path: as written, else (relative paths) against ``base_dir``."""
     path = Path(figure.png)
-    if not path.is_absolute() and base_dir is not None:
+    if not path.is_file() and not path.is_absolute() and base_dir is not None:
         path = Path(base_dir) / path
     if not path.is_file():
         raise FileNotFoundError(f"figure {figure.id!r}: PNG file not found: {path}")
