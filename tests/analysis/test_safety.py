@@ -10,12 +10,14 @@ Arm A: P1, P2, P3 (3 patients); arm B: P4, P5 (2 patients).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from mmevidence.analysis.safety import analyse_safety, ctcae_grade, poisson_rate
-from mmevidence.studies.model import Arm, Dates, Design, Population, Study
+from mmevidence.studies.model import AeGroup, Arm, Dates, Design, Population, Study
 
 STUDY = Study(id="toy", title="toy", sources=(), design=Design("randomised"), dates=Dates(),
               arms=(Arm("a", "A"), Arm("b", "B")), comparison=None,
@@ -162,3 +164,28 @@ def test_without_adex_uses_adsl_dates(pick):
 def test_unknown_category():
     with pytest.raises(ValueError, match="unknown categories"):
         analyse_safety(ADSL, ADAE, ADEX, STUDY, "safety", categories=("grade_9",))
+
+
+def test_ae_group_worst_grade_over_its_terms(records, pick):
+    groups = (AeGroup("pn_neut", "Pneumonia or neutropenia", ("Pneumonia", "Neutropenia", "Cytokine release syndrome")),
+              AeGroup("crs", "Cytokine release", ("Cytokine release syndrome",), section="of_interest"))
+    rec = analyse_safety(ADSL, ADAE, ADEX, replace(STUDY, ae_groups=groups), "safety")
+    ag = "safety.ae_group"
+    # arm A: P1 Pneumonia g2, g3 + Neutropenia g4 -> one patient, worst grade 4 over the group's terms;
+    # P2 Pneumonia g1 -> all grades 2/3 patients, 4 events (P1 3 + P2 1)
+    assert get(rec, pick, f"{ag}.all_grades", "pn_neut", "arm=A", "n") == 2
+    assert get(rec, pick, f"{ag}.all_grades", "pn_neut", "arm=A", "pct") == pytest.approx(200 / 3)
+    assert get(rec, pick, f"{ag}.all_grades", "pn_neut", "arm=A", "events") == 4
+    assert get(rec, pick, f"{ag}.grade_4", "pn_neut", "arm=A", "n") == 1
+    # P1 counts once, at grade 4: no grade-3 patient in A (the PT Pneumonia alone has one, P1 at grade 3)
+    assert not ((rec["analysis_id"] == f"{ag}.grade_3") & (rec["group"] == "arm=A")).any()
+    assert get(rec, pick, "safety.ae_pt.grade_3", "Pneumonia", f"arm=A|soc={INF}", "n") == 1
+    # grade >= 3 events in A: P1 Pneumonia g3 and Neutropenia g4 = 2; related: P1 (both related) 1 patient, 2 events
+    assert get(rec, pick, f"{ag}.grade_3_or_more", "pn_neut", "arm=A", "events") == 2
+    assert get(rec, pick, f"{ag}.related", "pn_neut", "arm=A", "events") == 2
+    # arm B: P4 Neutropenia g3, g5 -> 1/2 at worst grade 5; both arms: P1, P2, P4 = 3/5
+    assert get(rec, pick, f"{ag}.grade_5", "pn_neut", "arm=B", "pct") == 50.0
+    assert get(rec, pick, f"{ag}.all_grades", "pn_neut", "", "pct") == 60.0
+    # a group nobody has gives no record; a study without groups gives none at all
+    assert not (rec["endpoint"] == "crs").any()
+    assert not records["analysis_id"].str.startswith(ag).any()

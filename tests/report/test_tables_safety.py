@@ -8,7 +8,7 @@ from mmevidence.analysis.results import as_frame, record
 from mmevidence.report.tables._cells import FRONTIERS, LANCET
 from mmevidence.report.tables.safety import (ICARIA_TABLE_4, SOC_INTERNATIONAL_ORDER, AeLayout, ae_table,
                                              safety_overview_table)
-from mmevidence.studies.model import Arm, Dates, Design, Population, Study
+from mmevidence.studies.model import AeGroup, Arm, Dates, Design, Population, Study
 
 STUDY = Study(id="toy", title="toy", sources=(), design=Design("randomised"), dates=Dates(),
               arms=(Arm("isa_pd", "Isa-Pd"), Arm("pd", "Pd")), comparison=None,
@@ -76,6 +76,58 @@ def test_icaria_table_4_flat_with_threshold():
                                    "46/147 (31%)")
     assert rows["Anaemia"][:3] == ("151/152 (99%)", "48/152 (32%)", "0")
     assert any("\u226515% of patients in the Isa-Pd group" in f for f in t.footnotes)
+
+
+def test_icaria_table_4_grouped_terms():
+    """ICARIA-MM Table 4 "Infusion reaction*" (most common, in place of its PTs) and "Second primary
+    malignancy†" (of interest) from hand-written group records."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    ir = AeGroup("infusion_reaction", "Infusion reaction",
+                 ("Infusion related reaction", "Cytokine release syndrome", "Drug hypersensitivity"),
+                 note="As reported by the investigator.")
+    spm = AeGroup("spm", "Second primary malignancy", ("Myelodysplastic syndrome", "Angiosarcoma"),
+                  section="of_interest", note="One patient with myelodysplastic syndrome.")
+    rare = AeGroup("rare", "Rare group", ("Vomiting",), note="never printed")
+    study = replace(STUDY, ae_groups=(ir, spm, rare))
+    g = "safety.ae_group"
+    extra = (counts(f"{g}.all_grades", "infusion_reaction", "arm=Isa-Pd", 56, "Isa-Pd")
+             + counts(f"{g}.grade_3", "infusion_reaction", "arm=Isa-Pd", 2, "Isa-Pd")
+             + counts(f"{g}.grade_4", "infusion_reaction", "arm=Isa-Pd", 2, "Isa-Pd")
+             # member PTs: CRS 25/152 = 16.4% would pass the threshold on its own but is shown through the group
+             + pt("all_grades", "Infusion related reaction", "Injury, poisoning and procedural complications",
+                  "Isa-Pd", 50)
+             + pt("all_grades", "Cytokine release syndrome", "Immune system disorders", "Isa-Pd", 25)
+             + counts(f"{g}.all_grades", "spm", "arm=Isa-Pd", 6, "Isa-Pd")
+             + counts(f"{g}.grade_3", "spm", "arm=Isa-Pd", 1, "Isa-Pd")
+             + counts(f"{g}.all_grades", "spm", "arm=Pd", 1, "Pd")
+             + counts(f"{g}.all_grades", "rare", "arm=Isa-Pd", 5, "Isa-Pd"))   # 3.3% < 15%: not shown
+    t = ae_table(pd.concat([RECORDS, as_frame(extra)], ignore_index=True), study, ICARIA_TABLE_4)
+    labels = [r.label for r in t.rows]
+    head = labels.index("Most common adverse events (in ≥15% of patients with isatuximab, worst grade)")
+    # 56/152 = 36.8% ranks first, then URTI 28.3, diarrhoea 25.7, pneumonia 20.4, nausea 15.1
+    assert labels[head + 1:head + 8] == ["Infusion reaction", "Upper respiratory tract infection", "Diarrhoea",
+                                         "Pneumonia", "Nausea", "Other adverse events of interest",
+                                         "Second primary malignancy"]
+    assert labels[head + 8] == "Haematological laboratory abnormalities (worst grade in evaluable patients)"
+    assert not {"Infusion related reaction", "Cytokine release syndrome", "Rare group"} & set(labels)
+    rows = {r.label: r for r in t.rows}
+    # 56/152 = 36.8 -> 37%; 2/152 = 1.3 -> 1%; nobody in Pd -> "0"
+    assert rows["Infusion reaction"].cells == ("56 (37%)", "2 (1%)", "2 (1%)", "0", "0", "0")
+    # 6/152 = 3.9 -> 4%; 1/152 = 0.66 and 1/149 = 0.67 -> "<1%" (ICARIA-MM prints "6 (4%) 1 (<1%)")
+    assert rows["Second primary malignancy"].cells == ("6 (4%)", "1 (<1%)", "0", "1 (<1%)", "0", "0")
+    assert rows["Second primary malignancy"].indent == 1 and rows["Other adverse events of interest"].kind == "group"
+    assert "Infusion reaction: As reported by the investigator." in t.footnotes
+    assert "Second primary malignancy: One patient with myelodysplastic syndrome." in t.footnotes
+    assert not any("never printed" in f for f in t.footnotes)
+    # without groups the member PTs are rows again (CRS 16.4% >= 15%)
+    plain = [r.label for r in ae_table(pd.concat([RECORDS, as_frame(extra)]), study,
+                                       replace(ICARIA_TABLE_4, groups=False)).rows]
+    assert "Cytokine release syndrome" in plain and "Infusion reaction" not in plain
+    with pytest.raises(ValueError, match="groups=True needs by_soc=False"):
+        AeLayout(groups=True)
 
 
 def test_soc_orders():

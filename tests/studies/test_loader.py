@@ -206,3 +206,55 @@ def test_parse_study_from_mapping():
 
     s = parse_study(yaml.safe_load(MINIMAL), "inline")
     assert s.path == "inline" and s.figure("pfs.median.a").quote == "11.5 months (8.9-13.9)"
+
+
+# ---------------------------------------------------------------- ae_groups
+_GROUPS = textwrap.dedent("""\
+    ae_groups:
+      - id: ir
+        label: Infusion reaction
+        terms: [Infusion related reaction, Cytokine release syndrome]
+        note: As reported by the investigator.
+      - {id: spm, label: Second primary malignancy, terms: [Angiosarcoma], section: of_interest}
+    """)
+
+
+def test_ae_groups_load(tmp_path):
+    s = load_study(_write(tmp_path, MINIMAL + _GROUPS))
+    ir, spm = s.ae_groups
+    assert (ir.id, ir.label, ir.terms, ir.section, ir.note) == (
+        "ir", "Infusion reaction", ("Infusion related reaction", "Cytokine release syndrome"), "most_common",
+        "As reported by the investigator.")
+    assert (spm.terms, spm.section, spm.note) == (("Angiosarcoma",), "of_interest", None)
+    assert load_study(_write(tmp_path, MINIMAL, "plain.yaml")).ae_groups == ()
+
+
+def test_bundled_icaria_ae_groups():
+    # ICARIA-MM Table 4 footnotes * and †; PT spellings as mmevidence.simulate.adverse_events writes them
+    g = {x.id: x for x in load_study("icaria-mm").ae_groups}
+    assert g["infusion_reaction"].terms == ("Infusion related reaction", "Cytokine release syndrome",
+                                            "Drug hypersensitivity")
+    assert g["infusion_reaction"].section == "most_common"
+    assert g["second_primary_malignancy"].section == "of_interest"
+    assert set(g["second_primary_malignancy"].terms) == {"Myelodysplastic syndrome", "Angiosarcoma",
+                                                         "Squamous cell carcinoma of skin"}
+    assert g["second_primary_malignancy"].note.startswith("Isatuximab plus pomalidomide plus dexamethasone group: "
+                                                          "one patient with myelodysplastic syndrome")
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("note: As reported", "colour: red\n    note: As reported", "ae_groups[0]: unknown key(s) colour"),
+    ("terms: [Angiosarcoma]", "terms: []", "ae_groups[1]: field 'terms': at least one preferred term is required"),
+    ("{id: spm,", "{id: ir,", "ae_groups: duplicate AE group id 'ir'"),
+    ("section: of_interest", "section: appendix",
+     "ae_groups[1]: field 'section': 'appendix' is not one of most_common, of_interest"),
+    ("terms: [Angiosarcoma]", "terms: [Angiosarcoma, 3]", "ae_groups[1]: field 'terms': expected text, got 3"),
+    ("  - {id: spm", "  - {id: spm, terms: [x]}\n  - {id: other", "ae_groups[1]: missing required key(s) label"),
+])
+def test_ae_groups_errors(tmp_path, old, new, expected):
+    text = MINIMAL + _GROUPS.replace(old, new)
+    assert text != MINIMAL + _GROUPS
+    p = _write(tmp_path, text)
+    with pytest.raises(StudyError) as exc:
+        load_study(p)
+    assert str(exc.value).startswith(f"{p} {expected}"), str(exc.value)

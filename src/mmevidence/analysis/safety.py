@@ -24,6 +24,10 @@ Records
 ``safety.ae_soc.<category>``  endpoint = system organ class; ``n``, ``pct``, ``events``.
 ``safety.ae_pt.<category>``   endpoint = preferred term, group "arm=<label>|soc=<SOC>";
                        ``n``, ``pct``, ``events``.
+``safety.ae_group.<category>`` endpoint = AE group id (``study.ae_groups``: grouped terms such as
+                       ICARIA-MM "Infusion reaction"), group "arm=<label>"; ``n``, ``pct``,
+                       ``events``: a patient counts once per group, at the worst grade over the
+                       group's preferred terms (the same counting as a preferred term).
 ``safety.lab``         endpoint = lab test (neutrophils, platelets, hemoglobin); group
                        "arm=<label>|grade=<all_grades|grade_3|grade_4>"; ``n`` and ``pct`` of the
                        evaluable patients (``n`` column = evaluable patients: at least one
@@ -187,6 +191,16 @@ class _Counter:
         return out.reset_index()
 
 
+def _group_frame(d: pd.DataFrame, groups: tuple) -> pd.DataFrame:
+    """The events of ``d`` whose preferred term belongs to an AE group (``groups``: non-empty
+    ``study.ae_groups``), with column ``ae_group`` (the group id; an event of a term in two groups
+    appears once in each), for the same :class:`_Counter` as the preferred terms."""
+    parts = [d[d["preferred_term"].isin(g.terms).to_numpy()].assign(ae_group=g.id) for g in groups]
+    out = pd.concat(parts, ignore_index=True)
+    out["ae_group"] = out["ae_group"].astype("category")
+    return out
+
+
 def _group(arm: str, soc: str | None = None) -> str:
     a = None if arm == _TOTAL else arm
     return group_key(a) if soc is None else group_key(a, soc=soc)
@@ -224,6 +238,7 @@ def analyse_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adex: pd.DataFrame | 
                                method="number of TEAEs")])
 
     counter = _Counter(d)
+    group_counter = _Counter(_group_frame(d, study.ae_groups)) if study.ae_groups else None
 
     def any_counts(category: str) -> pd.DataFrame:
         c = counter.counts((), category).set_index("arm_key")
@@ -250,6 +265,10 @@ def analyse_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adex: pd.DataFrame | 
         for r in counter.counts(("system_organ_class", "preferred_term"), category).itertuples(index=False):
             add(f"safety.ae_pt.{category}", r.preferred_term, r.arm_key, _group(r.arm_key, r.system_organ_class),
                 int(r.n), int(r.events), category)
+        if group_counter is not None:
+            for r in group_counter.counts(("ae_group",), category).itertuples(index=False):
+                add(f"safety.ae_group.{category}", r.ae_group, r.arm_key, _group(r.arm_key), int(r.n), int(r.events),
+                    category)
     if labs is not None:
         records += _lab_records(subset, labs, window, study, population, {**DEFAULT_LLN, **(lln or {})},
                                 lab_window_days)

@@ -9,8 +9,8 @@ cohort), loaded from YAML (``studies/definitions/<id>.yaml`` or a user's file).
 """
 
 from .loader import StudyError, list_studies, load_study, parse_study, verify_figures
-from .model import Arm, Criterion, Endpoint, Figure, Population, Study, Subgroup
+from .model import AeGroup, Arm, Criterion, Endpoint, Figure, Population, Study, Subgroup
 from .rules import evaluate_rule, rule_columns
 
-__all__ = ["Arm", "Criterion", "Endpoint", "Figure", "Population", "Study", "StudyError", "Subgroup", "evaluate_rule",
+__all__ = ["AeGroup", "Arm", "Criterion", "Endpoint", "Figure", "Population", "Study", "StudyError", "Subgroup", "evaluate_rule",
            "list_studies", "load_study", "parse_study", "rule_columns", "verify_figures"]

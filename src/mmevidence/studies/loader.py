@@ -10,6 +10,8 @@ exist (figure ``arm`` -> an arm id or ``all``/``diff``; ``population`` -> a popu
 kind/summary), censoring keys that are not DeriveConfig options, and every eligibility ``rule`` / population
 ``filter`` is parsed by :func:`mmevidence.studies.rules.rule_columns` (so an unsafe or
 malformed expression is rejected at load time).
+The optional ``ae_groups`` list is checked for unknown keys, duplicate ids, an empty ``terms``
+list and the ``section``.
 The optional ``prognostic`` section is checked for unknown keys, endpoints and a population
 that are not declared, and the ranges of its marker options (``risk``, horizons, bootstrap
 count, spline knots, ``figure_cutpoint``).
@@ -31,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from .model import (Arm, BaselineRow, Comparison, Criterion, Dates, Design, Endpoint, Figure, Landmark, LevelGroup, Marker,
+from .model import (AE_GROUP_SECTIONS, AeGroup, Arm, BaselineRow, Comparison, Criterion, Dates, Design, Endpoint, Figure, Landmark, LevelGroup, Marker,
                     Population, Prognostic, PrognosticVariable, Sensitivity, Source, SourceRef, Stratum, Study,
                     Subgroup)
 from .rules import rule_columns
@@ -47,7 +49,8 @@ ADTTE_ENDPOINTS = ("OS", "PFS", "TTP", "TTNT", "PFS2", "DOR", "TTR")
 ASSESSORS = ("irc", "investigator")
 PSEUDO_ARMS = ("all", "diff")
 _TOP_KEYS = ("id", "title", "sources", "design", "dates", "arms", "comparison", "populations", "stratification",
-             "eligibility", "endpoints", "subgroups", "baseline", "published", "notes", "prognostic")
+             "eligibility", "endpoints", "subgroups", "baseline", "published", "notes", "prognostic",
+             "ae_groups")
 _REQUIRED_TOP = ("id", "title", "sources", "design", "arms", "published")
 _FIGURE_ID = re.compile(r"^[a-z0-9_\-]+(\.[a-z0-9_<>=+\-]+)+$")
 
@@ -372,6 +375,23 @@ def _prognostic(d: Any, where: str, endpoint_ids: set[str], pops: set[str]) -> P
                       landmark=landmark, population=pop, note=_text(d.get("note"), where, "note"))
 
 
+def _ae_groups(v: Any, where: str) -> tuple[AeGroup, ...]:
+    """The ``ae_groups:`` list: ``{id, label, terms: [preferred term, ...], section, note}``."""
+    out = []
+    for i, g in enumerate(_seq(v, where)):
+        w = f"{where}[{i}]"
+        g = _mapping(g, w)
+        _keys(AeGroup, g, w)
+        terms = tuple(_text(t, w, "terms", True) for t in _seq(g["terms"], f"{w} terms"))
+        if not terms:
+            raise _fail(w, "field 'terms': at least one preferred term is required")
+        out.append(AeGroup(id=_text(g["id"], w, "id", True), label=_text(g["label"], w, "label", True), terms=terms,
+                           section=_choice(g.get("section", "most_common"), AE_GROUP_SECTIONS, w, "section"),
+                           note=_text(g.get("note"), w, "note")))
+    _unique([g.id for g in out], where, "AE group")
+    return tuple(out)
+
+
 def parse_study(data: Any, path: str = "<study>") -> Study:
     """Validate a parsed YAML mapping and build the :class:`Study` (``path`` names the file in errors)."""
     data = _mapping(data, path)
@@ -489,7 +509,8 @@ def parse_study(data: Any, path: str = "<study>") -> Study:
                  sources=tuple(sources), design=design, dates=dates, arms=tuple(arms), comparison=comparison,
                  populations=MappingProxyType(pops), stratification=tuple(strata), eligibility=tuple(crits),
                  endpoints=tuple(endpoints), subgroups=tuple(subgroups), baseline=tuple(baseline),
-                 published=tuple(figures), path=path, notes=notes, prognostic=prognostic)
+                 published=tuple(figures), path=path, notes=notes, prognostic=prognostic,
+                 ae_groups=_ae_groups(data.get("ae_groups"), f"{path} ae_groups"))
 
 
 # ---------------------------------------------------------------- quotes against seed texts

@@ -264,6 +264,24 @@ class Prognostic:
                 | {s.variable for s in self.response_subgroups})
 
 
+#: where an AE group is shown in the AE table: among the most common terms (in place of its member
+#: preferred terms) or under "Other adverse events of interest"
+AE_GROUP_SECTIONS: tuple[str, ...] = ("most_common", "of_interest")
+
+
+@dataclass(frozen=True)
+class AeGroup:
+    """A grouped adverse-event term (a custom MedDRA query): the preferred terms ``terms`` counted
+    as one term ``label`` (ICARIA-MM Table 4 "Infusion reaction", "Second primary malignancy");
+    ``section`` one of :data:`AE_GROUP_SECTIONS`; ``note`` the paper's footnote defining it."""
+
+    id: str
+    label: str
+    terms: tuple[str, ...]
+    section: str = "most_common"
+    note: str | None = None
+
+
 @dataclass(frozen=True)
 class Study:
     """A study definition (see ``docs/studies.md``); build with :func:`mmevidence.studies.load_study`."""
@@ -285,6 +303,7 @@ class Study:
     path: str | None = None
     notes: tuple[str, ...] = ()
     prognostic: Prognostic | None = None
+    ae_groups: tuple[AeGroup, ...] = ()
 
     def figure(self, figure_id: str) -> Figure:
         """The published figure with this id (KeyError naming the id and the study if absent)."""

@@ -11,8 +11,12 @@ frequency threshold (a PT is shown when its all-category percentage reaches ``th
 in ``threshold_arm``, or in any arm when None: ICARIA-MM ">= 15% of patients with
 isatuximab"), SOC order by decreasing frequency, alphabetical (CUP) or the internationally
 agreed order of MedDRA (:data:`SOC_INTERNATIONAL_ORDER`), PTs by decreasing frequency (ties
-alphabetical) or alphabetical; and the haematological laboratory abnormalities ("n/N (%)",
-worst grade in evaluable patients) when the records hold them.
+alphabetical) or alphabetical; the study's grouped terms (``study.ae_groups``, records
+``safety.ae_group.<category>``) when ``layout.groups``: a ``most_common`` group is a row in
+place of its member PTs, under the same threshold and order, an ``of_interest`` group a row
+under "Other adverse events of interest" (no threshold), each group's note a footnote (ICARIA-MM
+Table 4 "Infusion reaction", "Second primary malignancy"); and the haematological laboratory
+abnormalities ("n/N (%)", worst grade in evaluable patients) when the records hold them.
 """
 
 from __future__ import annotations
@@ -102,7 +106,8 @@ class AeLayout:
     n (%) style, SOC grouping and order, PT order, frequency threshold (percent of patients in
     the first category, in arm ``threshold_arm`` -- an arm id -- or in any arm when None), a
     "Total" column, the laboratory rows, events instead of patients in the "Any TEAE" row
-    (CUP Table 2) and a heading over a flat term list."""
+    (CUP Table 2), a heading over a flat term list and the study's AE groups (``groups``, flat
+    lists only: a group may span system organ classes)."""
 
     categories: tuple[str, ...] = ("all_grades", "grade_3", "grade_4")
     style: PctStyle = DEFAULT
@@ -115,8 +120,11 @@ class AeLayout:
     labs: bool = True
     any_row_events: bool = False
     pt_heading: str | None = None
+    groups: bool = False
 
     def __post_init__(self):
+        if self.groups and self.by_soc:
+            raise ValueError("groups=True needs by_soc=False: an AE group may span system organ classes")
         if self.soc_order not in ("frequency", "alphabetical", "international"):
             raise ValueError(f"soc_order must be frequency, alphabetical or international, got {self.soc_order!r}")
         if self.pt_order not in ("frequency", "alphabetical"):
@@ -126,9 +134,10 @@ class AeLayout:
             raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORY_LABELS)}")
 
 
-#: ICARIA-MM Table 4: flat list of terms in >= 15% of the isatuximab arm, all grades / grade 3 / grade 4
+#: ICARIA-MM Table 4: flat list of terms in >= 15% of the isatuximab arm, all grades / grade 3 / grade 4, with
+#: the study's grouped terms ("Infusion reaction"; "Second primary malignancy" of interest)
 ICARIA_TABLE_4 = AeLayout(categories=("all_grades", "grade_3", "grade_4"), style=LANCET, by_soc=False,
-                          threshold_pct=15.0, threshold_arm="isa_pd",
+                          threshold_pct=15.0, threshold_arm="isa_pd", groups=True,
                           pt_heading="Most common adverse events "
                                      "(in \u226515% of patients with isatuximab, worst grade)")
 #: German CUP Table 2: SOC and terms alphabetical, any grade / grade >= 3 / serious / related / related grade >= 3
@@ -178,14 +187,24 @@ def ae_table(records, study, layout: AeLayout = AeLayout(), population: str = "s
     def pt_freq(soc: str, pt: str) -> float:
         return _frequency(recs, pt_aid, pt, [sub(g, soc=soc) for g in ref_groups])
 
-    def pt_key(item: tuple[str, str]):
-        return (item[1].lower(),) if layout.pt_order == "alphabetical" else (-pt_freq(*item), item[1].lower())
+    def order_key(label: str, freq: float):
+        return (label.lower(),) if layout.pt_order == "alphabetical" else (-freq, label.lower())
+
+    def frequent(freq: float) -> bool:
+        return freq >= layout.threshold_pct - 1e-12
 
     def cells(prefix: str, endpoint: str, soc: str | None) -> tuple[str, ...]:
         return tuple(recs.count(f"{prefix}.{cat}", endpoint, c.group if soc is None else sub(c.group, soc=soc),
                                 layout.style) for c in cols for cat in cats)
 
-    shown = sorted(((s, p) for s, p in pairs if pt_freq(s, p) >= layout.threshold_pct - 1e-12), key=pt_key)
+    groups = study.ae_groups if layout.groups else ()
+    common = [g for g in groups if g.section == "most_common"]
+    grouped = {t for g in common for t in g.terms}
+    group_freq = {g.id: _frequency(recs, f"safety.ae_group.{cats[0]}", g.id, ref_groups) for g in common}
+    # the groups shown: every of-interest group; a most-common group when it reaches the threshold
+    groups = [g for g in groups if g.section == "of_interest" or frequent(group_freq[g.id])]
+    shown = sorted(((s, p) for s, p in pairs if p not in grouped and frequent(pt_freq(s, p))),
+                   key=lambda item: order_key(item[1], pt_freq(*item)))
     if layout.any_row_events:
         events = (recs.value(f"safety.ae_any.{cat}", "any", c.group, "events") for c in cols for cat in cats)
         any_row = Row("Any TEAE (events)", tuple(fmt_num(e, 0) for e in events), kind="total")
@@ -200,7 +219,15 @@ def ae_table(records, study, layout: AeLayout = AeLayout(), population: str = "s
     else:
         if layout.pt_heading:
             rows.append(Row(layout.pt_heading, (), kind="group"))
-        rows += [Row(p, cells("safety.ae_pt", p, s), indent=1 if layout.pt_heading else 0) for s, p in shown]
+        terms = [(p, pt_freq(s, p), cells("safety.ae_pt", p, s)) for s, p in shown]
+        terms += [(g.label, group_freq[g.id], cells("safety.ae_group", g.id, None)) for g in groups
+                  if g.section == "most_common"]
+        terms.sort(key=lambda t: order_key(t[0], t[1]))
+        rows += [Row(label, c, indent=1 if layout.pt_heading else 0) for label, _, c in terms]
+        of_interest = [g for g in groups if g.section == "of_interest"]
+        if of_interest:
+            rows.append(Row("Other adverse events of interest", (), kind="group"))
+            rows += [Row(g.label, cells("safety.ae_group", g.id, None), indent=1) for g in of_interest]
     if layout.labs:
         rows += _lab_rows(recs, cols, layout)
     notes = ["Data are n (%) of patients; a patient is counted once per term at the worst grade. "
@@ -208,6 +235,7 @@ def ae_table(records, study, layout: AeLayout = AeLayout(), population: str = "s
     if layout.threshold_pct > 0:
         where = (f"in the {study.arm(layout.threshold_arm).label} group" if layout.threshold_arm else "in any group")
         notes.append(f"Preferred terms reported in \u2265{fmt_num(layout.threshold_pct, 0)}% of patients {where}.")
+    notes += [f"{g.label}: {g.note}" for g in groups if g.note]
     if layout.by_soc:
         notes.append({"frequency": "System organ classes by decreasing frequency.",
                       "alphabetical": "System organ classes in alphabetical order.",
