@@ -19,23 +19,14 @@ import pandas as pd
 from matplotlib.ticker import FixedLocator, NullLocator
 from matplotlib.transforms import blended_transform_factory
 
-from mmevidence.report.figures.style import GREY, FigureOutput, fmt_est, new_figure, save_figure, style_context
+from mmevidence.analysis._subjects import parse_group
+from mmevidence.report.figures.style import GREY, FigureOutput, new_figure, save_figure, style_context
 from mmevidence.report.format import DASH, fmt_num, fmt_p
 
 #: Columns of the forest-plot input frame (see :func:`forest_figure`).
 FOREST_COLUMNS: tuple[str, ...] = ("subgroup", "level", "hr", "lower", "upper", "n_experimental", "n_control",
                                    "events_experimental", "events_control", "p_interaction")
-_TICKS = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 10.0, 20.0)
-
-
-def _parse_group(group: str) -> dict[str, str]:
-    """``"arm=Isa-Pd|age_group=<65"`` -> {"arm": "Isa-Pd", "age_group": "<65"} (results.py convention)."""
-    out = {}
-    for part in str(group).split("|"):
-        if "=" in part:
-            key, value = part.split("=", 1)
-            out[key] = value
-    return out
+_TICKS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)  # 0.2/0.25 and 4/5 overlapped on a log axis
 
 
 def forest_frame_from_records(records: pd.DataFrame, experimental: str, control: str,
@@ -52,13 +43,13 @@ def forest_frame_from_records(records: pd.DataFrame, experimental: str, control:
     pint = records.loc[records["statistic"] == "p_interaction"].set_index("group")["value"]
     counts: dict[tuple[str, str, str, str], float] = {}
     for rec in records.loc[records["statistic"].isin(["n", "events"])].itertuples():
-        parts = _parse_group(rec.group)
+        parts = parse_group(str(rec.group))
         arm = parts.pop(arm_key, None)
         key = "|".join(f"{k}={v}" for k, v in parts.items())
         counts[(rec.statistic, key, str(arm), "")] = rec.value
     rows = []
     for rec in hr.itertuples():
-        parts = _parse_group(rec.group)
+        parts = parse_group(str(rec.group))
         factor, level = next(iter(parts.items())) if parts else ("All patients", "")
         key = "|".join(f"{k}={v}" for k, v in parts.items())
         rows.append({"subgroup": factor, "level": level, "hr": rec.value, "lower": rec.lower, "upper": rec.upper,
@@ -138,7 +129,7 @@ def forest_figure(records_or_frame: pd.DataFrame, *, out_dir: str | Path, experi
     x_lo, x_hi = x_limits
     rows["hr_text"] = [
         "" if r.kind == "heading" else
-        f"{fmt_est(r.hr, hr_digits)} ({fmt_est(r.lower, hr_digits)}{DASH}{fmt_est(r.upper, hr_digits)})"
+        f"{fmt_num(r.hr, hr_digits)} ({fmt_num(r.lower, hr_digits)}{DASH}{fmt_num(r.upper, hr_digits)})"
         for r in rows.itertuples()]
     rows["p_text"] = ["" if k != "heading" or pd.isna(p) else fmt_p(p)
                       for k, p in zip(rows["kind"], rows["p_interaction"])]

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmevidence.report.figures.style import (FigureOutput, fmt_est, group_colors, new_figure, save_figure,
+from mmevidence.report.figures.style import (FigureOutput, group_colors, new_figure, save_figure,
                                              style_context)
 from mmevidence.report.format import DASH, fmt_num, fmt_p
 from mmevidence.stats import cox_ph, kaplan_meier, logrank_test
@@ -129,8 +129,8 @@ def _comparison(data: pd.DataFrame, levels: list, reference: object, strata: Seq
         lr = logrank_test(data["time_months"], data["event"], np.where(treat > 0, 0, 1),
                           strata=strat_key, alternative=alternative)
         sided = "" if alternative == "two-sided" else "one-sided "
-        hr_text = (f"HR {fmt_est(row['hr'], hr_digits)} (95% CI {fmt_est(row['hr_lower'], hr_digits)}"
-                   f"{DASH}{fmt_est(row['hr_upper'], hr_digits)})")
+        hr_text = (f"HR {fmt_num(row['hr'], hr_digits)} (95% CI {fmt_num(row['hr_lower'], hr_digits)}"
+                   f"{DASH}{fmt_num(row['hr_upper'], hr_digits)})")
         if cox.possibly_infinite:
             hr_text += " (not estimable: coefficient may be infinite)"
         p_text = fmt_p(lr.p_value)

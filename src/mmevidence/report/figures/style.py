@@ -16,7 +16,6 @@ is selected at import unless pyplot is already in use (a notebook keeps its back
 
 from __future__ import annotations
 
-import math
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -31,7 +30,6 @@ if "matplotlib.pyplot" not in sys.modules:
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from mmevidence.report.format import MISSING, fmt_num  # noqa: E402
 from mmevidence.report.model import ReportFigure  # noqa: E402
 
 #: Okabe–Ito palette by name.
@@ -83,12 +81,6 @@ RC: dict[str, object] = {
 def style_context() -> matplotlib.rc_context:
     """``with style_context():`` draw and save under :data:`RC` without touching global rcParams."""
     return matplotlib.rc_context(RC)
-
-
-def fmt_est(value: float, digits: int) -> str:
-    """:func:`mmevidence.report.format.fmt_num`, with "NE" also for infinite values (e.g. the 0/Inf
-    limits of a Cox HR whose coefficient may be infinite, as R prints them)."""
-    return fmt_num(value, digits) if math.isfinite(value) else MISSING
 
 
 def group_colors(levels: Sequence[object]) -> dict[object, str]:
