@@ -56,6 +56,16 @@ def test_not_utf8_and_duplicate_header(tmp_path):
     assert e[e["rule"] == "duplicate_column"][["table", "row", "column"]].values.tolist() == [["labs", 1, "date"]]
 
 
+def test_control_characters_in_a_column_name_are_reported(tmp_path):
+    """Found by the property test: a header cell holding NUL reached DuckDB as an identifier and crashed
+    the validation. Such a name (NUL, a quoted line break) is now a header error naming the value."""
+    (tmp_path / "administrations.csv").write_text('\x00,"dr\nug"\n1,2\n', encoding="utf-8")
+    report = validate_source(tmp_path, data_cutoff="2021-06-30")
+    e = report.errors[report.errors["rule"] == "control_character_column_name"]
+    assert e[["table", "row", "value"]].values.tolist() == [["administrations", 1, "'\\x00'"],
+                                                            ["administrations", 1, "'dr\\nug'"]]
+
+
 def test_unsupported_files(tmp_path, base_tables, write_csvs):
     write_csvs(tmp_path / "src", base_tables)
     (tmp_path / "src" / "extra.xls").write_bytes(b"\0")

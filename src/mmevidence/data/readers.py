@@ -181,6 +181,10 @@ def _check_header(header: list[str], name: str, file: str, issues: list[dict]) -
         if h == "":
             issues.append(_issue(name, 1, h, h, "empty_column_name", "column without a name in the header", file))
             ok = False
+        elif any(ord(ch) < 32 or ord(ch) == 127 for ch in h):
+            issues.append(_issue(name, 1, h, repr(h), "control_character_column_name",
+                                 "column name contains a control character (e.g. NUL or a line break)", file))
+            ok = False
         if h in seen:
             issues.append(_issue(name, 1, h, h, "duplicate_column", "column name appears twice in the header",
                                  file))
