@@ -22,6 +22,9 @@ from mmevidence.analysis.prognostic import (
     binary_outcome_at, cox_tables, first_response_months, landmark_analysis, marker_analysis, response_by_subgroup,
 )
 
+from ._records import assert_record as _close
+from ._records import record_row as _get
+
 ROOT = Path(__file__).parents[1]
 FIX = json.loads((ROOT / "analysis" / "fixtures" / "prognostic" / "prognostic.json").read_text())
 BOOT = json.loads((ROOT / "stats" / "fixtures" / "cutpoint_bootstrap" / "cutpoint_bootstrap.json").read_text())
@@ -40,20 +43,6 @@ def _datasets():
 
 
 ADSL, ADTTE, ADRS = _datasets()
-
-
-def _get(frame, aid, group, statistic):
-    row = frame[(frame.analysis_id == aid) & (frame.group == group) & (frame.statistic == statistic)]
-    assert len(row) == 1, (aid, group, statistic, len(row))
-    return row.iloc[0]
-
-
-def _close(frame, aid, group, statistic, value, lower=None, upper=None, rtol=RTOL):
-    r = _get(frame, aid, group, statistic)
-    np.testing.assert_allclose(r.value, value, rtol=rtol, err_msg=f"{aid} {group} {statistic}")
-    if lower is not None:
-        np.testing.assert_allclose([r.lower, r.upper], [lower, upper], rtol=rtol, err_msg=f"{aid} {group} CI")
-    return r
 
 
 def _check_model(res, aid, prefix, fix):

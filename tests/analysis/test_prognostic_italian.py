@@ -24,6 +24,9 @@ from scipy.stats import norm
 
 from mmevidence.analysis.prognostic import cox_tables, marker_analysis, response_by_subgroup
 
+from ._records import assert_record as _close
+from ._records import record_row as _get
+
 FIXDIR = Path(__file__).parent / "fixtures" / "italian"
 FIX = json.loads((FIXDIR / "italian.json").read_text())
 RTOL = 1e-6
@@ -45,20 +48,6 @@ def _datasets(n: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 DATA = {n: _datasets(n) for n in SIZES}
-
-
-def _get(frame, aid, group, statistic):
-    row = frame[(frame.analysis_id == aid) & (frame.group == group) & (frame.statistic == statistic)]
-    assert len(row) == 1, (aid, group, statistic, len(row))
-    return row.iloc[0]
-
-
-def _close(frame, aid, group, statistic, value, lower=None, upper=None, rtol=RTOL):
-    r = _get(frame, aid, group, statistic)
-    np.testing.assert_allclose(r.value, value, rtol=rtol, err_msg=f"{aid} {group} {statistic}")
-    if lower is not None:
-        np.testing.assert_allclose([r.lower, r.upper], [lower, upper], rtol=rtol, err_msg=f"{aid} {group} CI")
-    return r
 
 
 def test_fixture_is_the_committed_cohort():

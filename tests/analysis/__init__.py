@@ -1,0 +1,1 @@
+"""Tests of mmevidence.analysis (a package so its test modules can share _records)."""
