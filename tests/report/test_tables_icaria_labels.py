@@ -2,9 +2,9 @@
 built from a cohort carrying those variables.
 
 Cohorts: Table 1 and Table 4 from the simulated ICARIA-MM cohort (``simulate_study("icaria-mm",
-seed=1)``, 307 patients, clinical tables other than labs and AEs left out to keep the test fast), so
-Table 4 takes each patient's treatment window from index date to end-of-treatment date (last contact
-while on treatment) with every patient in the safety set; Table 2 uses the bundled 20-patient example
+seed=1)``, 307 patients, derived here without dosing: Table 4 takes each patient's treatment window
+from index date to end-of-treatment date (last contact while on treatment) with every patient in the
+safety set); Table 2 uses the bundled 20-patient example
 store (Isa-Pd patients; the Pd column is empty). The whole simulated chain, dosing included, is
 tested end to end by tests/report/test_demo_report.py. The labels expected are read from the seed paper
 itself (tests/studies/seeds/002_*.txt); the few the data model cannot carry are listed with why
