@@ -23,3 +23,19 @@ def assert_record(frame: pd.DataFrame, aid: str, group: str, statistic: str, val
     if lower is not None:
         np.testing.assert_allclose([r.lower, r.upper], [lower, upper], rtol=rtol, err_msg=f"{aid} {group} CI")
     return r
+
+
+def assert_cox_model(res: pd.DataFrame, aid: str, prefix: str, fix: dict) -> None:
+    """A ``cox_tables`` model's records against an R fixture entry (coxph terms, n, events, exclusions,
+    LR p, cox.zph per term): the shape prognostic.R and italian.R both write."""
+    for i, term in enumerate(fix["term"]):
+        assert_record(res, aid, f"{prefix}term={term}", "hr", fix["hr"][i], fix["lower"][i], fix["upper"][i])
+        assert_record(res, aid, f"{prefix}term={term}", "p_value", fix["p"][i])
+    g = prefix.rstrip("|")
+    assert record_row(res, aid, g, "n").value == fix["n"]
+    assert record_row(res, aid, g, "events").value == fix["events"]
+    assert record_row(res, aid, g, "n_excluded_missing").value == fix["n_excluded"]
+    assert_record(res, aid, g, "p_lr", fix["p_lr"])
+    for i, term in enumerate(fix["zph_term"]):
+        assert_record(res, aid, f"{prefix}ph={term}", "ph_chisq", fix["zph_chisq"][i])
+        assert_record(res, aid, f"{prefix}ph={term}", "ph_p", fix["zph_p"][i])

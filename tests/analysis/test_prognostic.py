@@ -22,6 +22,7 @@ from mmevidence.analysis.prognostic import (
     binary_outcome_at, cox_tables, first_response_months, landmark_analysis, marker_analysis, response_by_subgroup,
 )
 
+from ._records import assert_cox_model as _check_model
 from ._records import assert_record as _close
 from ._records import record_row as _get
 
@@ -43,20 +44,6 @@ def _datasets():
 
 
 ADSL, ADTTE, ADRS = _datasets()
-
-
-def _check_model(res, aid, prefix, fix):
-    for i, term in enumerate(fix["term"]):
-        _close(res, aid, f"{prefix}term={term}", "hr", fix["hr"][i], fix["lower"][i], fix["upper"][i])
-        _close(res, aid, f"{prefix}term={term}", "p_value", fix["p"][i])
-    g = prefix.rstrip("|")
-    assert _get(res, aid, g, "n").value == fix["n"]
-    assert _get(res, aid, g, "events").value == fix["events"]
-    assert _get(res, aid, g, "n_excluded_missing").value == fix["n_excluded"]
-    _close(res, aid, g, "p_lr", fix["p_lr"])
-    for i, term in enumerate(fix["zph_term"]):
-        _close(res, aid, f"{prefix}ph={term}", "ph_chisq", fix["zph_chisq"][i])
-        _close(res, aid, f"{prefix}ph={term}", "ph_p", fix["zph_p"][i])
 
 
 def test_cox_tables_match_coxph_and_cox_zph():

@@ -24,6 +24,7 @@ from scipy.stats import norm
 
 from mmevidence.analysis.prognostic import cox_tables, marker_analysis, response_by_subgroup
 
+from ._records import assert_cox_model as _check_model
 from ._records import assert_record as _close
 from ._records import record_row as _get
 
@@ -55,20 +56,6 @@ def test_fixture_is_the_committed_cohort():
         adsl, adtte, adrs = DATA[n]
         assert len(adsl) == n == FIX[f"n{n}"]["n"] and adsl.patient_id.is_unique
         assert adsl[FACTORS].notna().all().all()
-
-
-def _check_model(res, aid, prefix, fix):
-    for i, term in enumerate(fix["term"]):
-        _close(res, aid, f"{prefix}term={term}", "hr", fix["hr"][i], fix["lower"][i], fix["upper"][i])
-        _close(res, aid, f"{prefix}term={term}", "p_value", fix["p"][i])
-    g = prefix.rstrip("|")
-    assert _get(res, aid, g, "n").value == fix["n"]
-    assert _get(res, aid, g, "events").value == fix["events"]
-    assert _get(res, aid, g, "n_excluded_missing").value == fix["n_excluded"]
-    _close(res, aid, g, "p_lr", fix["p_lr"])
-    for i, term in enumerate(fix["zph_term"]):
-        _close(res, aid, f"{prefix}ph={term}", "ph_chisq", fix["zph_chisq"][i])
-        _close(res, aid, f"{prefix}ph={term}", "ph_p", fix["zph_p"][i])
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
