@@ -13,7 +13,6 @@ import warnings
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -31,12 +30,13 @@ TARGETS = {"age": (60 + 68 + 74) / 3, "iss_at_entry=I": 64 / 151, "iss_at_entry=
 def store(tmp_path_factory) -> Path:
     from mmevidence.derive.pipeline import _write, derive_all
     from mmevidence.simulate import simulate_study
+    from mmevidence.simulate.engine import as_store_tables
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tables = simulate_study("image", n=120, seed=1, require_clinical=False)
         cutoff = pd.Timestamp(tables["_latent"]["data_cutoff"].iloc[0])
-        source = {k: v.assign(source_row=np.arange(1, len(v) + 1)) for k, v in tables.items() if not k.startswith("_")}
+        source = as_store_tables(tables)  # the tables as ingest stores them
         datasets, _ = derive_all(source, cutoff=cutoff)
     path = tmp_path_factory.mktemp("store") / "image.duckdb"
     con = duckdb.connect(str(path))

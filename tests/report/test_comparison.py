@@ -154,13 +154,13 @@ def image_cohort():
     from mmevidence.analysis.run import run_analysis
     from mmevidence.derive.pipeline import derive_all
     from mmevidence.simulate import simulate_study
+    from mmevidence.simulate.engine import as_store_tables
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tables = simulate_study("image", n=120, seed=1, require_clinical=False)
         cutoff = pd.Timestamp(tables["_latent"]["data_cutoff"].iloc[0])
-        # source_row is what ingest adds to every source table (derive's adtte reads it)
-        source = {k: v.assign(source_row=np.arange(1, len(v) + 1)) for k, v in tables.items() if not k.startswith("_")}
+        source = as_store_tables(tables)  # the tables as ingest stores them
         datasets, _ = derive_all(source, cutoff=cutoff)
         records = run_analysis(datasets, "image")
     return datasets, records
