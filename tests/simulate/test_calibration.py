@@ -8,13 +8,11 @@ is compared with the published value (the study model's targets, each quoted fro
 papers in ``simulate/models/<study>.yaml``): medians within 5 %, hazard ratios within 0.03,
 proportions within 2 percentage points, relative dose intensity within 2 points.
 
-Published-size part (200 seeds of ICARIA-MM, 307 patients): the published PFS median and ORR
+Published-size part (600 seeds of ICARIA-MM, 307 patients): the published PFS median and ORR
 must lie in the simulated estimate's 95 % CI (Brookmeyer-Crowley with the log-log transform
-of SAS PROC LIFETEST -- ICARIA-MM used SAS 9.4 -- and Clopper-Pearson). Threshold: a
-calibrated model covers in 95 % of the seeds *on average*; with 200 seeds the observed
-coverage has SE sqrt(0.95 x 0.05 / 200) = 1.5 points, so the test asks for at least
-95 % - 2 SE = 92 % (asking for 95 % would fail about half the time with a perfect model).
-Derived in memory (``as_store_tables`` + ``derive_all``; test_engine checks it equals
+of SAS PROC LIFETEST -- ICARIA-MM used SAS 9.4 -- and Clopper-Pearson) in at least 95 % of
+the seeds; a published value is compared at its printed precision (6.47 = [6.465, 6.475]).
+Derived in memory (``as_store_tables`` + ``derive_all`` in tests/simulate/_coverage.py; test_engine checks it equals
 ingest + run_derive).
 """
 
@@ -25,9 +23,8 @@ import pandas as pd
 import pytest
 
 from mmevidence.data import ingest
-from mmevidence.derive.pipeline import derive_all, run_derive
+from mmevidence.derive.pipeline import run_derive
 from mmevidence.simulate import simulate_study, write_tables
-from mmevidence.simulate.engine import as_store_tables
 from mmevidence.stats import clopper_pearson, cox_ph, kaplan_meier
 
 pytestmark = pytest.mark.slow
@@ -145,22 +142,13 @@ def test_icaria_baseline(icaria):
 
 # Table 2 medians: isatuximab 92.3 %; pomalidomide 85.1 % vs 93.3 %; dexamethasone 87.8 % vs 96.3 %
 RDI = {("Isa-Pd", "isatuximab"): 92.3, ("Isa-Pd", "pomalidomide"): 85.1, ("Pd", "pomalidomide"): 93.3,
-       ("Isa-Pd", "dexamethasone"): 87.8}
+       ("Isa-Pd", "dexamethasone"): 87.8, ("Pd", "dexamethasone"): 96.3}
 
 
 def test_icaria_relative_dose_intensity(icaria):
     x = icaria["adex"].groupby(["arm", "drug"])["relative_dose_intensity"].median()
     for (arm, drug), pub in RDI.items():
         assert abs(x[(arm, drug)] - pub) <= 2.0, f"{arm} {drug}: {x[(arm, drug)]:.1f} vs {pub}"
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "known miss (measured 91.6 vs 96.3): the simulated per-patient cycle delays (0-4 days) and 26% dose "
-    "reductions cap the Pd-arm dexamethasone RDI as derive_adex defines it (exposure to the end of the last "
-    "cycle) near 92-94 even without omissions; the paper's RDI definition is not published"))
-def test_icaria_relative_dose_intensity_pd_dexamethasone(icaria):
-    x = icaria["adex"].groupby(["arm", "drug"])["relative_dose_intensity"].median()
-    assert abs(x[("Pd", "dexamethasone")] - 96.3) <= 2.0, f"{x[('Pd', 'dexamethasone')]:.1f} vs 96.3"
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,29 +234,51 @@ def test_cup(cup):
 # Coverage at the published size
 # --------------------------------------------------------------------------------------------
 
-def test_icaria_coverage_200_seeds():
+def _covers(lower: float, upper: float, published: float, decimals: int) -> bool:
+    """The published value as printed -- ``published`` to ``decimals`` places, i.e. the interval
+    ``published +- half a unit in the last place`` -- meets the CI ``[lower, upper]`` (an upper
+    limit not reached is +inf). A median printed as 6.47 months is any value in [6.465, 6.475]:
+    the 28-day-grid KM median of 197 days, 6.4723 months, must count as 6.47."""
+    half = 0.5 * 10.0 ** -decimals
+    upper = np.inf if np.isnan(upper) else upper
+    return lower <= published + half and upper >= published - half
+
+
+def test_covers_uses_the_printed_precision():
+    assert _covers(6.4723, 9.0, 6.47, 2)          # 6.4723 prints as 6.47
+    assert not _covers(6.4763, 9.0, 6.47, 2)      # 6.4763 prints as 6.48
+    assert _covers(8.0, 11.46, 11.5, 1)           # 11.46 prints as 11.5
+    assert not _covers(8.0, 11.44, 11.5, 1)
+    assert _covers(8.0, np.nan, 11.5, 1)          # upper limit not reached
+
+
+def test_icaria_coverage_600_seeds():
     """Published PFS median (Pd 6.47, Isa-Pd 11.5) and ORR (54/153, 93/154) inside the simulated
-    95 % CI in >= 92 % (95 % less 2 binomial SE, module docstring) of 200 simulated ICARIA-MM
-    trials of 307 patients. Measured: PFS median 94.5 % (Isa-Pd) and 94.0 % (Pd); ORR 100 %
-    (the best-response table is simulated with the published counts, so only the IMWG
-    derivation moves the ORR)."""
-    pub_med = {"Isa-Pd": 11.5, "Pd": 6.47}
-    pub_orr = {"Isa-Pd": 93 / 154, "Pd": 54 / 153}
-    hits = {k: 0 for k in ("med_isa", "med_pd", "orr_isa", "orr_pd")}
-    seeds = range(1000, 1200)
-    for seed in seeds:
-        t = simulate_study("icaria-mm", seed=seed, tables=["labs", "subsequent_therapies"])
-        ds, _ = derive_all(as_store_tables(t), cutoff=pd.Timestamp("2018-10-11").date())
-        arm = ds["adsl"].set_index("patient_id")["arm"]
-        pfs = ds["adtte"].loc[ds["adtte"]["endpoint"] == "PFS"]
-        bor = ds["adrs"].loc[ds["adrs"]["param"] == "BOR"]
-        for a, key in (("Isa-Pd", "isa"), ("Pd", "pd")):
-            p = pfs.loc[pfs["patient_id"].map(arm) == a]
-            m = kaplan_meier(p["time_months"], p["event"], conf_type="log-log").median()
-            hits[f"med_{key}"] += bool(m.lower <= pub_med[a] <= (m.upper if not np.isnan(m.upper) else np.inf))
-            n_arm = int((arm == a).sum())
-            x = int(bor.loc[bor["patient_id"].map(arm) == a, "response"].isin(RESPONDERS).sum())
-            ci = clopper_pearson(x, n_arm)
-            hits[f"orr_{key}"] += bool(ci.lower <= pub_orr[a] <= ci.upper)
-    cover = {k: v / len(seeds) for k, v in hits.items()}
-    assert all(v >= 0.92 for v in cover.values()), cover
+    95 % CI in >= 95 % of 600 simulated ICARIA-MM trials of 307 patients (seeds 1000-1599, three
+    blocks of the issue's 200; two worker processes). A calibrated model covers in 95 % of the
+    seeds on average, so a single block of 200 (SE 1.5 points) meets 95 % only about half the
+    time; 600 seeds measure the coverage with SE 0.9 points. Measured:
+    PFS median 95.7 % (Isa-Pd; blocks 94.5 / 96.5 / 96.0) and 97.0 % (Pd; 98.0 / 97.0 / 96.0);
+    ORR 100 % (the best-response table is simulated with the published counts, so only the
+    IMWG derivation moves it)."""
+    import multiprocessing as mp
+    import os
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _coverage import trial_estimates
+
+    pub_med = {"Isa-Pd": (11.5, 1), "Pd": (6.47, 2)}   # "11·5 months (95% CI 8·9–13·9)"; "(6.47 months)"
+    pub_orr = {"Isa-Pd": 93 / 154, "Pd": 54 / 153}     # Table 3 (IRC)
+    seeds = range(1000, 1600)
+    workers = max(1, min(2, os.cpu_count() or 1))
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        trials = list(pool.map(trial_estimates, seeds, chunksize=25))
+    cover = {}
+    for a in ("Isa-Pd", "Pd"):
+        cover[f"median {a}"] = np.mean([_covers(t[a][1], t[a][2], *pub_med[a]) for t in trials])
+        cis = [clopper_pearson(t[a][3], t[a][4]) for t in trials]
+        cover[f"ORR {a}"] = np.mean([ci.lower <= pub_orr[a] <= ci.upper for ci in cis])
+    assert all(v >= 0.95 for v in cover.values()), cover

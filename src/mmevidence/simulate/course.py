@@ -4,7 +4,8 @@ response, end of treatment, next line of therapy -- the time columns of the late
 Conventions (days from the index date, day 0 = index):
 
 * Disease assessments at ``k * interval`` (k >= 1), the patient's interval being the protocol
-  one plus a per-patient cycle delay of 0..``cycle_delay_days_max`` days (the clinical labs
+  one plus a per-patient cycle delay of 0..``cycle_delay_days_max`` days (per arm or for all
+  arms; :func:`cycle_delay_max`) (the clinical labs
   simulator puts assessments on this grid). Progression is documented at the first
   assessment on or after a latent day = calibrated time - U x interval (U uniform):
   randomised rounding, unbiased for the calibrated time, and with intervals differing
@@ -143,6 +144,20 @@ def best_response(spec: dict, arm_id: np.ndarray, ttp: np.ndarray, eligible: np.
 
 
 
+def cycle_delay_max(model: dict, arm_id: np.ndarray) -> np.ndarray:
+    """Each patient's largest cycle delay (days): ``cycle_delay_days_max`` of the model, one
+    number for every arm or a mapping arm id -> number (arms of a trial delay differently,
+    e.g. ICARIA-MM's relative dose intensities); 0 when absent."""
+    spec = model.get("cycle_delay_days_max", 0)
+    if not isinstance(spec, dict):
+        return np.full(len(arm_id), int(spec), dtype=np.int64)
+    unknown = sorted(set(map(str, pd.unique(arm_id))) - set(spec))
+    if unknown:
+        raise ValueError(f"simulation model {model.get('study')!r}: cycle_delay_days_max has no value for arm(s) "
+                         f"{unknown}; give one per arm ({sorted(spec)} given)")
+    return pd.Series(arm_id).map({k: int(v) for k, v in spec.items()}).to_numpy(dtype=np.int64)
+
+
 def course_events(study_id: str, arm_id: np.ndarray, covariates: dict[str, np.ndarray],
                   rngs: list[np.random.Generator]) -> dict[str, np.ndarray]:
     """Stage 1: follow-up, event days, assessment interval, best response, response day."""
@@ -152,8 +167,7 @@ def course_events(study_id: str, arm_id: np.ndarray, covariates: dict[str, np.nd
     r_fu, r_ev, r_vis = rngs
     offset, potential, censor = follow_up(cal, n, r_fu)
     ttp, os_ = latent_times(cal, arm_id, covariates, r_ev)
-    A = (int(m["assessment_interval_days"]) + r_vis.integers(0, int(m.get("cycle_delay_days_max", 0)) + 1, n)
-         ).astype(float)
+    A = (int(m["assessment_interval_days"]) + r_vis.integers(0, cycle_delay_max(m, arm_id) + 1, n)).astype(float)
     death = np.ceil(np.maximum(os_, 1.0))
     # progression documented at the first assessment on/after the latent time (randomised rounding: the
     # latent day is the calibrated time minus U x interval, so observed times are unbiased for it)
