@@ -12,7 +12,8 @@ effective sample size is ``ESS = (sum w)^2 / sum w^2``.
 Weighted outcomes: Kaplan–Meier and Cox with case weights and the robust sandwich
 variance (R ``survfit``/``coxph(weights=, robust=TRUE)`` through :mod:`mmevidence.stats`),
 weighted proportions; bootstrap percentile intervals re-estimating the weights in each
-resample (TSD 18 section 3.4); anchored comparisons by the Bucher method on the common
+resample (TSD 18 section 3.4), with a fast weighted Cox HR statistic working on the resample's
+row indices (:func:`hazard_ratio_statistic`); anchored comparisons by the Bucher method on the common
 comparator (Bucher et al. 1997, J Clin Epidemiol 50:683) and unanchored comparisons
 against a comparator's (e.g. reconstructed, :func:`mmevidence.compare.reconstruct_ipd`)
 patient-level data.
@@ -29,11 +30,13 @@ import pandas as pd
 from scipy.stats import norm
 
 from mmevidence.stats import cox_ph
+from mmevidence.stats import weighted_log_hazard_ratio
 from mmevidence.stats._checks import as_event_array, as_float_array, check_same_length
 from mmevidence.stats.estimate import Estimate
 
-__all__ = ["BootstrapResult", "MaicFit", "anchored_comparison", "bootstrap_maic", "bucher",
-           "maic_weights", "unanchored_hazard_ratio", "weighted_hazard_ratio", "weighted_proportion"]
+__all__ = ["BootstrapResult", "HazardRatioStatistic", "MaicFit", "anchored_comparison", "bootstrap_maic", "bucher",
+           "hazard_ratio_statistic", "maic_weights", "unanchored_hazard_ratio", "weighted_hazard_ratio",
+           "weighted_proportion"]
 
 #: Newton iterations before the weights are declared not to exist.
 MAX_ITER = 200
@@ -330,6 +333,79 @@ class BootstrapResult:
         return Estimate(self.estimate, self.lower, self.upper, self.se)
 
 
+@dataclass(frozen=True, eq=False)
+class HazardRatioStatistic:
+    """Weighted Cox hazard ratio as a :func:`bootstrap_maic` statistic; see :func:`hazard_ratio_statistic`.
+
+    ``statistic(data, weights)`` gives the HR on a DataFrame; ``statistic.on_rows(data)`` takes the
+    columns out of ``data`` once and returns ``f(rows, weights)``, the HR on the rows ``rows`` of
+    ``data`` (repeats allowed, ``weights`` aligned with ``rows``), which :func:`bootstrap_maic` calls
+    for each resample instead of ``statistic(data.iloc[rows], weights)``.
+    """
+
+    time: str
+    event: str
+    arm: str | None
+    experimental: object = None
+    comparator: pd.DataFrame | None = field(default=None, repr=False)
+    reference_hr: float = 1.0
+    ties: str = "efron"
+
+    def __call__(self, data: pd.DataFrame, weights: np.ndarray) -> float:
+        return self.on_rows(data)(np.arange(len(data)), np.asarray(weights, dtype=float))
+
+    def on_rows(self, data: pd.DataFrame) -> Callable[[np.ndarray, np.ndarray], float]:
+        t = as_float_array(data[self.time].to_numpy(), f"time column {self.time!r}", nonnegative=True)
+        e = as_event_array(data[self.event].to_numpy(), f"event column {self.event!r}")
+        x = (data[self.arm] == self.experimental).to_numpy(dtype=float) if self.arm is not None else np.ones(len(data))
+        if self.comparator is None and len(np.unique(x)) != 2:
+            raise ValueError(f"arm: column {self.arm!r} must hold {self.experimental!r} and at least one other arm")
+        if self.comparator is None:
+            return lambda rows, w: math.exp(weighted_log_hazard_ratio(t[rows], e[rows], x[rows], w, self.ties)
+                                            ) / self.reference_hr
+        ct, ce = self.comparator["time"].to_numpy(dtype=float), self.comparator["event"].to_numpy(dtype=float)
+        arm_0, w_1 = np.zeros(len(ct)), np.ones(len(ct))
+
+        def unanchored(rows: np.ndarray, w: np.ndarray) -> float:
+            keep = x[rows] == 1
+            index = rows[keep]
+            b = weighted_log_hazard_ratio(np.concatenate([t[index], ct]), np.concatenate([e[index], ce]),
+                                          np.concatenate([x[index], arm_0]), np.concatenate([w[keep], w_1]), self.ties)
+            return math.exp(b) / self.reference_hr
+
+        return unanchored
+
+
+def hazard_ratio_statistic(time: str, event: str, arm: str | None, experimental: object = None, *,
+                           comparator: pd.DataFrame | None = None, reference_hr: float = 1.0,
+                           ties: str = "efron") -> HazardRatioStatistic:
+    """The weighted Cox hazard ratio as a fast :func:`bootstrap_maic` statistic (point estimate only).
+
+    Without ``comparator``: the HR of ``arm == experimental`` vs the other rows, R
+    ``coxph(Surv(time, event) ~ I(arm == experimental), weights = w, ties = ties)``, the
+    estimate of :func:`weighted_hazard_ratio`. With ``comparator`` (a DataFrame with
+    columns ``time`` and ``event``, e.g. from :func:`mmevidence.compare.reconstruct_ipd`):
+    the rows with ``arm == experimental`` (all rows if ``arm`` is None) weighted vs the
+    comparator's patients at weight 1, the estimate of :func:`unanchored_hazard_ratio`.
+    The HR is divided by ``reference_hr``: with the published HR B vs C this is the
+    anchored Bucher estimate ``HR_AB = HR_AC / HR_BC`` (:func:`bucher`).
+
+    Each replicate is :func:`mmevidence.stats.cox.weighted_log_hazard_ratio` on numpy arrays
+    (Cox 1972 partial likelihood, Breslow 1974 / Efron 1977 ties, case weights as R
+    ``coxph(weights=)``; the same fit as :func:`mmevidence.stats.cox_ph`): no robust variance
+    and no DataFrame per resample, which a percentile bootstrap does not use.
+    """
+    if arm is None and comparator is None:
+        raise ValueError("arm: needed unless a comparator is given (the HR compares two groups)")
+    if ties not in ("efron", "breslow"):
+        raise ValueError(f"ties: expected 'efron' or 'breslow', got {ties!r}")
+    if comparator is not None and not {"time", "event"} <= set(comparator.columns):
+        raise ValueError(f"comparator: expected columns 'time' and 'event', got {list(comparator.columns)}")
+    if not (math.isfinite(reference_hr) and reference_hr > 0):
+        raise ValueError(f"reference_hr: expected a positive hazard ratio, got {reference_hr!r}")
+    return HazardRatioStatistic(time, event, arm, experimental, comparator, float(reference_hr), ties)
+
+
 def bootstrap_maic(data: pd.DataFrame, targets: Mapping[str, float],
                    statistic: Callable[[pd.DataFrame, np.ndarray], float],
                    match_sd: Mapping[str, float] | None = None, n_boot: int = 1000, seed: int | None = 0,
@@ -344,9 +420,14 @@ def bootstrap_maic(data: pd.DataFrame, targets: Mapping[str, float],
     replicates (numpy's default linear interpolation, R ``quantile`` type 7).
     Resamples in which a target falls outside the resample's range (no weights)
     are counted in ``failed`` and left out. ``progress=True`` shows a rich progress bar.
+
+    A statistic with an ``on_rows`` method (:func:`hazard_ratio_statistic`) is called as
+    ``statistic.on_rows(data)(rows, weights)`` on each resample's row indices instead of
+    ``statistic(data.iloc[rows], weights)``: same value, without a DataFrame per resample.
     """
     if int(n_boot) != n_boot or n_boot < 2:
         raise ValueError(f"n_boot: expected a whole number >= 2, got {n_boot!r}")
+    on_rows = statistic.on_rows(data) if hasattr(statistic, "on_rows") else None
     estimate = float(statistic(data, maic_weights(data, targets, match_sd).weights))
     x, moments = _design(data, targets, match_sd)  # centred once; a resample's design is its rows
     labels = [label for label, *_ in moments]
@@ -368,7 +449,7 @@ def bootstrap_maic(data: pd.DataFrame, targets: Mapping[str, float],
         except ValueError:  # a target outside this resample's range: no weights
             failed += 1
             return
-        reps[b] = statistic(data.iloc[idx], w)
+        reps[b] = on_rows(idx, w) if on_rows is not None else statistic(data.iloc[idx], w)
 
     if progress:
         from rich.progress import Progress

@@ -289,19 +289,17 @@ def maic_estimates(data: pd.DataFrame, design: MaicDesign, fit, study, arm: str,
             ac = compare.weighted_hazard_ratio(d, "PFS_time", "PFS_event", "arm", anchor[0], w)
             return compare.bucher(ac, published_bc)
 
+        boot_anchored = compare.hazard_ratio_statistic("PFS_time", "PFS_event", "arm", anchor[0],
+                                                       reference_hr=published_bc.estimate)  # = anchored().estimate
         rows.append(_row(f"PFS hazard ratio, {anchor[0]} (cohort) vs {arm} (published), anchored on {anchor[1]}", 2,
-                         anchored(data, None), anchored(data, fit.weights),
-                         boot(lambda d, w: anchored(d, w).estimate), nan,
+                         anchored(data, None), anchored(data, fit.weights), boot(boot_anchored), nan,
                          note=f"Bucher: weighted Cox HR {anchor[0]} vs {anchor[1]} (robust SE) / published HR "
                               f"{published_bc.estimate:g} ({published_bc.lower:g}-{published_bc.upper:g})"))
     if benchmark_ipd is not None and "PFS_time" in data.columns:
         index = data.loc[in_arm].rename(columns={"PFS_time": "time", "PFS_event": "event"})
-
-        def hr_stat(d: pd.DataFrame, w: np.ndarray) -> float:
-            keep = (d["arm"] == anchor[0]).to_numpy() if anchor else np.ones(len(d), dtype=bool)
-            sub = d.loc[keep].rename(columns={"PFS_time": "time", "PFS_event": "event"})
-            return compare.unanchored_hazard_ratio(sub, w[keep], benchmark_ipd).estimate
-
+        hr_stat = compare.hazard_ratio_statistic(  # = unanchored_hazard_ratio(index rows, w, benchmark_ipd).estimate
+            "PFS_time", "PFS_event", "arm" if anchor else None, anchor[0] if anchor else None,
+            comparator=benchmark_ipd[["time", "event"]])
         rows.append(_row(f"PFS hazard ratio{suffix} vs reconstructed benchmark arm (unanchored)", 2,
                          compare.unanchored_hazard_ratio(index, np.ones(len(index)), benchmark_ipd),
                          compare.unanchored_hazard_ratio(index, fit.weights[in_arm], benchmark_ipd),

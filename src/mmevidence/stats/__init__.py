@@ -9,7 +9,7 @@ from mmevidence.stats.estimate import ChiSquareTest, Estimate
 from mmevidence.stats.agreement import cohen_kappa
 from mmevidence.stats.kaplan_meier import KaplanMeier, kaplan_meier, median_follow_up, rmst_difference
 from mmevidence.stats.logrank import LogrankResult, logrank_test
-from mmevidence.stats.cox import CoxResult, cox_ph
+from mmevidence.stats.cox import CoxResult, cox_ph, weighted_log_hazard_ratio
 from mmevidence.stats.proportions import CMHResult, clopper_pearson, cmh_test, odds_ratio
 from mmevidence.stats.competing_risks import CumulativeIncidence, cumulative_incidence
 from mmevidence.stats.cutpoints import CutpointResult, maxstat_cutpoint
@@ -27,7 +27,7 @@ __all__ = [
     "cohen_kappa",
     "KaplanMeier", "kaplan_meier", "median_follow_up", "rmst_difference",
     "LogrankResult", "logrank_test",
-    "CoxResult", "cox_ph",
+    "CoxResult", "cox_ph", "weighted_log_hazard_ratio",
     "CMHResult", "clopper_pearson", "cmh_test", "odds_ratio",
     "CumulativeIncidence", "cumulative_incidence",
     "CutpointResult", "maxstat_cutpoint",

@@ -119,11 +119,50 @@ def _case_weights(data: pd.DataFrame, weights: str | Sequence[float] | np.ndarra
         w = as_float_array(_column(data, weights, "weights").to_numpy(), f"weights column {weights!r}")
     else:
         w = as_float_array(weights, "weights")
+    return _positive(w)
+
+
+def _positive(w: np.ndarray) -> np.ndarray:
     bad = w <= 0
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"weights: value {w[i]!r} at position {i} is not > 0 (R coxph: 'Invalid weights, must be >0')")
+        raise ValueError(f"weights: value {w[i].item()!r} at position {i} is not > 0 (R coxph: 'Invalid weights, must be >0')")
     return w
+
+
+def _check_options(ties: str, max_iter: int) -> None:
+    if ties not in ("efron", "breslow"):
+        raise ValueError(f"ties: expected 'efron' or 'breslow', got {ties!r}")
+    if int(max_iter) != max_iter or max_iter < 2:
+        raise ValueError(f"max_iter: expected an integer >= 2, got {max_iter!r}")
+
+
+class _Fit(NamedTuple):
+    rs: RiskSets
+    order: np.ndarray
+    fit: NewtonResult
+    coef: np.ndarray  # original scale, NaN where the information is singular at the estimate
+    naive: np.ndarray  # model-based variance, original scale
+    messages: list[str]
+    infinite: tuple[str, ...]
+
+
+def _fit(t: np.ndarray, d: np.ndarray, w: np.ndarray, x: np.ndarray, stratum: np.ndarray, ties: str,
+         max_iter: int, names: list[str], what: str) -> _Fit:
+    """Sort, Newton–Raphson from 0, refuse a design singular at 0 (``what`` names the argument), and issue
+    R ``coxph.fit``'s degeneracy warnings: the fit shared by :func:`cox_ph` and :func:`weighted_log_hazard_ratio`."""
+    rs, order = build_risk_sets(t, d, w, x, stratum, efron=ties == "efron")
+    fit = newton_raphson(rs, int(max_iter))
+    if np.any(fit.singular0):
+        bad = [names[i] for i in np.flatnonzero(fit.singular0)]
+        raise ValueError(f"{what}: information matrix is singular at beta = 0; {bad} are constant "
+                         "within strata or collinear with other terms (R would report NA coefficients)")
+    scale = rs.scale
+    coef = fit.beta * scale
+    naive = ldl_inverse(fit.low, fit.dia) * np.outer(scale, scale)
+    messages, infinite = _degeneracy_warnings(fit, coef, naive, fit.der.score / scale, names)
+    coef[fit.dia == 0] = np.nan
+    return _Fit(rs, order, fit, coef, naive, messages, infinite)
 
 
 def cox_ph(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
@@ -170,10 +209,7 @@ def cox_ph(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
     """
     if not isinstance(data, pd.DataFrame):
         raise ValueError("data: expected a pandas DataFrame")
-    if ties not in ("efron", "breslow"):
-        raise ValueError(f"ties: expected 'efron' or 'breslow', got {ties!r}")
-    if int(max_iter) != max_iter or max_iter < 2:
-        raise ValueError(f"max_iter: expected an integer >= 2, got {max_iter!r}")
+    _check_options(ties, max_iter)
     if not 0 < conf_level < 1:
         raise ValueError(f"conf_level: expected a value in (0, 1), got {conf_level!r}")
     t = as_float_array(_column(data, time, "time").to_numpy(), f"time column {time!r}", nonnegative=True)
@@ -187,19 +223,9 @@ def cox_ph(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
         raise ValueError("covariates: at least one covariate is required")
     if not d.any():
         raise ValueError(f"event column {event!r}: no events, the Cox model is not estimable")
-    rs, order = build_risk_sets(t, d, w, x, stratum_codes(data, strata), efron=ties == "efron")
-
-    fit = newton_raphson(rs, int(max_iter))
-    if np.any(fit.singular0):
-        bad = [names[i] for i in np.flatnonzero(fit.singular0)]
-        raise ValueError(f"covariates: information matrix is singular at beta = 0; {bad} are constant "
-                         "within strata or collinear with other terms (R would report NA coefficients)")
-    scale = rs.scale
-    coef = fit.beta * scale
-    naive = ldl_inverse(fit.low, fit.dia) * np.outer(scale, scale)
-    messages, infinite = _degeneracy_warnings(fit, coef, naive, fit.der.score / scale, names)
+    rs, order, fit, coef, naive, messages, infinite = _fit(t, d, w, x, stratum_codes(data, strata), ties,
+                                                          max_iter, names, "covariates")
     ok = fit.dia != 0
-    coef[~ok] = np.nan
     df = int(ok.sum())
 
     var, robust_score = _robust(rs, fit, naive, w[order]) if robust else (naive, None)
@@ -220,6 +246,44 @@ def cox_ph(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
                      len(t), int(d.sum()), fit.iterations, fit.converged, frame(var),
                      frame(naive) if robust else None, ties, conf_level, tuple(messages), infinite,
                      FitState(rs, t[order], fit.beta, assign))
+
+
+def weighted_log_hazard_ratio(time: np.ndarray | Sequence[float], event: np.ndarray | Sequence[float],
+                              x: np.ndarray | Sequence[float], weights: np.ndarray | Sequence[float] | None = None,
+                              ties: str = "efron", strata: np.ndarray | Sequence[object] | None = None,
+                              max_iter: int = ITER_MAX) -> float:
+    """Cox log hazard ratio of one numeric covariate ``x`` (point estimate only), on arrays.
+
+    The coefficient b maximising the weighted log partial likelihood (Cox 1972)
+    ``l(b) = sum_deaths w_i b x_i - sum_event times c log(sum_risk set w_j exp(b x_j) - ...)``
+    with tied event times by Breslow (1974) or Efron (1977), case weights as R
+    ``coxph(Surv(time, event) ~ x, weights = w, ties = ties)`` (plus ``strata(s)``
+    when ``strata`` is given); exactly the fit of :func:`cox_ph` (same sorted risk
+    sets, Newton–Raphson from 0 with R's step halving, convergence at a relative
+    loglik change <= 1e-9, 20 iterations, R's degeneracy warnings) without the
+    variance, tests and DataFrame handling: a bootstrap needs only this.
+
+    ``x``: e.g. a 0/1 treatment indicator (then exp(b) is the HR of 1 vs 0);
+    ``weights`` > 0 (default 1); ``strata``: one label per row, a baseline hazard
+    per label. Raises ``ValueError`` for invalid input (as :func:`cox_ph`), no
+    events, or ``x`` constant within strata; returns NaN if the information is
+    singular at the estimate (R: NA).
+    """
+    _check_options(ties, max_iter)
+    t = as_float_array(time, "time", nonnegative=True)
+    d = as_event_array(event, "event")
+    xv = as_float_array(x, "x")
+    w = np.ones(len(t)) if weights is None else _positive(as_float_array(weights, "weights"))
+    if strata is None:
+        codes = np.zeros(len(t), dtype=np.int64)
+    else:
+        codes = pd.factorize(np.asarray(strata), sort=True)[0].astype(np.int64)
+        if (codes < 0).any():
+            raise ValueError(f"strata: missing value at position {int(np.flatnonzero(codes < 0)[0])}")
+    check_same_length(time=t, event=d, x=xv, weights=w, strata=codes)
+    if not d.any():
+        raise ValueError("event: no events, the Cox model is not estimable")
+    return float(_fit(t, d, w, xv[:, None], codes, ties, max_iter, ["x"], "x").coef[0])
 
 
 def _design(data: pd.DataFrame, covariates: str | Sequence[str]
@@ -277,7 +341,7 @@ def _degeneracy_warnings(fit: NewtonResult, coef: np.ndarray, var: np.ndarray, s
         which = ", ".join(names[i] for i in np.flatnonzero(fit.dia == 0))
         messages.append(f"X matrix deemed to be singular; coefficient of {which} set to NaN")
     for m in messages:
-        warnings.warn(m, RuntimeWarning, stacklevel=3)
+        warnings.warn(m, RuntimeWarning, stacklevel=4)  # -> the caller of cox_ph
     return messages, infinite
 
 
