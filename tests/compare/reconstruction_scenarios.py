@@ -9,8 +9,9 @@ takes the at-risk table every 3 months, reconstructs both arms with
 mmevidence.compare.reconstruct_ipd and compares the KM medians and the Cox HR of the
 reconstructed data with those of the simulated data.
 
-Run ``python tests/compare/reconstruction_scenarios.py`` to print the markdown table of
-docs/compare.md.
+Run ``python tests/compare/reconstruction_scenarios.py [n_seeds]`` to print the markdown tables of
+docs/compare.md: the fixed-seed table, the pass rates over seeds 1..n_seeds (default 30) for each
+input preprocessing of reconstruct_ipd, and their summary.
 """
 
 from __future__ import annotations
@@ -128,11 +129,12 @@ def _hr(control: pd.DataFrame, treated: pd.DataFrame) -> float:
     return cox_ph(data, "time", "event", ["trt"]).hazard_ratio("trt").estimate
 
 
-def run_scenario(distribution: str, censoring: str, seed: int = SEED) -> ScenarioResult:
+def run_scenario(distribution: str, censoring: str, seed: int = SEED, preprocess: str = "antitonic") -> ScenarioResult:
+    """One simulated trial; ``preprocess`` is passed to reconstruct_ipd (the same data for either)."""
     rng = np.random.default_rng([seed, list(DISTRIBUTIONS).index(distribution), list(CENSORING).index(censoring)])
     inverse = DISTRIBUTIONS[distribution]
     arms = [simulate_arm(rng, inverse, 1.0, CENSORING[censoring]), simulate_arm(rng, inverse, HR, CENSORING[censoring])]
-    rebuilt = [compare.reconstruct_ipd(*digitise(rng, arm)) for arm in arms]
+    rebuilt = [compare.reconstruct_ipd(*digitise(rng, arm), preprocess=preprocess) for arm in arms]
     censored = 100 * float(np.mean(np.concatenate([1 - a["event"].to_numpy() for a in arms])))
     return ScenarioResult(distribution, censoring, censored, tuple(_median(a) for a in arms),
                           tuple(_median(a) for a in rebuilt), _hr(*arms), _hr(*rebuilt))
@@ -154,28 +156,77 @@ def markdown(results: list[ScenarioResult]) -> str:
     return "\n".join(lines)
 
 
-def pass_rates(n_seeds: int) -> str:
-    """Markdown table: over ``n_seeds`` seeds per scenario, runs refused with a ValueError (the curve read as 0,
-    or reconstructed as 0, while the at-risk table still has patients), and among the others the share meeting
-    each criterion and the worst errors."""
-    lines = ["| distribution | censoring | refused | medians within 5% | HR within 0.05 | worst median error % "
-             "| worst HR error |", "|---|---|---:|---:|---:|---:|---:|"]
+Runs = dict[tuple[str, str], list[ScenarioResult | None]]  # per scenario, per seed 1..n; None = refused
+
+
+def collect(n_seeds: int, preprocess: str = "antitonic") -> Runs:
+    """Every scenario for seeds 1..n_seeds; a run refused with a ValueError (the curve read as 0, or
+    reconstructed as 0, while the at-risk table still has patients) is None."""
+    out: Runs = {}
     for d in DISTRIBUTIONS:
         for c in CENSORING:
-            runs, refused = [], 0
+            out[d, c] = []
             for seed in range(1, n_seeds + 1):
                 try:
-                    runs.append(run_scenario(d, c, seed))
+                    out[d, c].append(run_scenario(d, c, seed, preprocess))
                 except ValueError:
-                    refused += 1
-            med = [r.median_rel_error for r in runs]
-            hr = [r.hr_abs_error for r in runs]
-            lines.append(f"| {d} | {c} | {refused}/{n_seeds} | {sum(m < 0.05 for m in med)}/{len(runs)} | "
-                         f"{sum(h < 0.05 for h in hr)}/{len(runs)} | {100 * max(med):.1f} | {max(hr):.3f} |")
+                    out[d, c].append(None)
+    return out
+
+
+def pass_rates(by_preprocess: dict[str, Runs]) -> str:
+    """Markdown table: per scenario, runs refused, and among the others the share meeting each criterion and
+    the worst errors; each cell gives the figures of every preprocessing, in order, separated by " / "."""
+    names = " / ".join(by_preprocess)
+    lines = [f"| distribution | censoring | refused ({names}) | medians within 5% | HR within 0.05 | "
+             "worst median error % | worst HR error |", "|---|---|---:|---:|---:|---:|---:|"]
+    for d, c in next(iter(by_preprocess.values())):
+        cells: list[list[str]] = [[] for _ in range(5)]
+        for runs in by_preprocess.values():
+            results = runs[d, c]
+            done = [r for r in results if r is not None]
+            med = [r.median_rel_error for r in done]
+            hr = [r.hr_abs_error for r in done]
+            for cell, text in zip(cells, (f"{len(results) - len(done)}/{len(results)}",
+                                          f"{sum(m < 0.05 for m in med)}/{len(done)}",
+                                          f"{sum(h < 0.05 for h in hr)}/{len(done)}",
+                                          f"{100 * max(med):.1f}", f"{max(hr):.3f}")):
+                cell.append(text)
+        lines.append(f"| {d} | {c} | " + " | ".join(" / ".join(cell) for cell in cells) + " |")
+    return "\n".join(lines)
+
+
+def preprocess_summary(by_preprocess: dict[str, Runs]) -> str:
+    """Markdown table, one row per preprocessing, over all scenarios and seeds: runs refused; medians and HR
+    within the criterion, the runs where only this preprocessing meets the median criterion, mean and worst
+    errors, and the mean signed median error (bias), over the runs that no preprocessing refused (the same
+    simulated trials for every row)."""
+    keys = [(sc, i) for sc, results in next(iter(by_preprocess.values())).items() for i in range(len(results))]
+    common = [k for k in keys if all(runs[k[0]][k[1]] is not None for runs in by_preprocess.values())]
+    lines = [f"| preprocess | refused (of {len(keys)}) | medians within 5% (of {len(common)}) | only this one "
+             "| mean median error % | mean signed median error % | worst median error % | HR within 0.05 "
+             "| worst HR error |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    passed = {name: np.array([runs[sc][i].median_rel_error < 0.05 for sc, i in common])
+              for name, runs in by_preprocess.items()}
+    for name, runs in by_preprocess.items():
+        only = passed[name] & ~np.any([p for other, p in passed.items() if other != name], axis=0)
+        refused = sum(runs[sc][i] is None for sc, i in keys)
+        done = [runs[sc][i] for sc, i in common]
+        med = np.array([r.median_rel_error for r in done])
+        signed = np.array([np.mean([m / t - 1 for m, t in zip(r.median_reconstructed, r.median_true)]) for r in done])
+        hr = np.array([r.hr_abs_error for r in done])
+        lines.append(f"| {name} | {refused} | {int((med < 0.05).sum())} ({100 * np.mean(med < 0.05):.1f}%) | "
+                     f"{int(only.sum())} | {100 * med.mean():.2f} | {100 * np.nanmean(signed):+.2f} | "
+                     f"{100 * med.max():.1f} | {int((hr < 0.05).sum())} | {hr.max():.3f} |")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
+    import sys
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     print(markdown(all_scenarios()))
+    by_preprocess = {p: collect(n, p) for p in compare.reconstruct.PREPROCESS}
+    print(f"\nseeds 1..{n}:\n")
+    print(pass_rates(by_preprocess))
     print()
-    print(pass_rates(30))
+    print(preprocess_summary(by_preprocess))

@@ -3,7 +3,9 @@
 Fixture: tests/compare/fixtures/guyot/guyot.R (R 4.2.2, survival 3.5-3) runs the Guyot et al.
 (2012) appendix algorithm with R's own round() and hist() on the real CheckMate 067 S3A curve
 (tests/compare/data, from kmdata) and on R's lung KM curve, and computes the accuracy figures
-with survfit/quantile.survfit.
+with survfit/quantile.survfit. The CheckMate curve has rises and ties, so it is prepared both ways
+of prepare_curve, in R: the running minimum (IPDfromKM; the appendix code's own input) and the
+antitonic least-squares levels (written independently, with R's isoreg for pool-adjacent-violators).
 """
 
 from __future__ import annotations
@@ -34,51 +36,72 @@ def _nan(x: object) -> float:
     return math.nan if x is None else float(x)
 
 
-def _check_against_r(ipd: pd.DataFrame, expected: dict, curve: pd.DataFrame, at_risk: pd.DataFrame) -> None:
+def _check_against_r(ipd: pd.DataFrame, expected: dict, curve: pd.DataFrame, at_risk: pd.DataFrame,
+                     preprocess: str) -> None:
     # same patients, in the order the appendix code writes them
     np.testing.assert_allclose(ipd["time"].to_numpy(), expected["time"], rtol=1e-12)
     np.testing.assert_array_equal(ipd["event"].to_numpy(), expected["event"])
-    acc = accuracy_report(ipd, curve, at_risk)
+    acc = accuracy_report(ipd, curve, at_risk, preprocess=preprocess)
     np.testing.assert_allclose(acc.max_abs_diff, expected["max_abs_diff"], rtol=1e-6)
     np.testing.assert_allclose(acc.rms_diff, expected["rms_diff"], rtol=1e-6)
     np.testing.assert_allclose(acc.median_reconstructed, _nan(expected["median_reconstructed"]), rtol=1e-6)
     np.testing.assert_array_equal(acc.at_risk["reconstructed"].to_numpy(), expected["n_risk"])
 
 
+@pytest.mark.parametrize("preprocess", ["running_min", "antitonic"])
 @pytest.mark.parametrize("case", ["no_total", "total_35"])
-def test_checkmate067_matches_r_guyot(case: str) -> None:
+def test_checkmate067_matches_r_guyot(case: str, preprocess: str) -> None:
     curve, risk = _checkmate()
     risk = risk[risk["time"] <= curve["time"].max()]  # the published row at 45 months is beyond the curve
-    total = FIX[case]["tot_events"]
-    ipd = compare.reconstruct_ipd(curve, risk, total_events=total)
+    fix = FIX if preprocess == "running_min" else FIX["antitonic"]
+    total = fix[case]["tot_events"]
+    ipd = compare.reconstruct_ipd(curve, risk, total_events=total, preprocess=preprocess)
     assert len(ipd) == 80
-    _check_against_r(ipd, FIX[case], curve, risk)
-    acc = accuracy_report(ipd, curve, risk)
+    _check_against_r(ipd, fix[case], curve, risk, preprocess)
+    acc = accuracy_report(ipd, curve, risk, preprocess=preprocess)
     # the curve stays above 0.59: neither median is reached (R quantile.survfit gives NA)
-    assert math.isnan(acc.median_digitised) and FIX["median_digitised"] is None
+    assert math.isnan(acc.median_digitised) and fix["median_digitised"] is None
     # accuracy as published by Guyot (2012): numbers at risk reproduced except where the
-    # algorithm lowers a published count it cannot reach; curve within 0.0062
-    assert acc.max_abs_diff < 0.0062
+    # algorithm lowers a published count it cannot reach; curve within 0.0063
+    assert acc.max_abs_diff < 0.0063
     assert (acc.at_risk["difference"].abs() <= 1).all()
 
 
+def test_checkmate067_default_is_antitonic() -> None:
+    curve, risk = _checkmate()
+    risk = risk[risk["time"] <= curve["time"].max()]
+    ipd = compare.reconstruct_ipd(curve, risk)
+    np.testing.assert_allclose(ipd["time"].to_numpy(), FIX["antitonic"]["no_total"]["time"], rtol=1e-12)
+    np.testing.assert_array_equal(ipd["event"].to_numpy(), FIX["antitonic"]["no_total"]["event"])
+    # the two preparations of this curve differ in 3 of the 80 reconstructed patients' times
+    other = compare.reconstruct_ipd(curve, risk, preprocess="running_min")
+    assert (np.sort(ipd["time"]) != np.sort(other["time"])).sum() == 3
+
+
+@pytest.mark.parametrize("preprocess", ["running_min", "antitonic"])
 @pytest.mark.parametrize("case", ["no_total", "total_165", "total_140", "total_175"])
-def test_lung_curve_matches_r_guyot(case: str) -> None:
+def test_lung_curve_matches_r_guyot(case: str, preprocess: str) -> None:
+    # one reading per time, never rising: both preparations leave the points as they are
     curve = pd.read_csv(HERE / "fixtures" / "guyot" / "lung_curve.csv")
     risk = pd.read_csv(HERE / "fixtures" / "guyot" / "lung_at_risk.csv")
     expected = FIX["lung"][case]
-    ipd = compare.reconstruct_ipd(curve, risk, total_events=expected["tot_events"])
-    _check_against_r(ipd, expected, curve, risk)
+    ipd = compare.reconstruct_ipd(curve, risk, total_events=expected["tot_events"], preprocess=preprocess)
+    _check_against_r(ipd, expected, curve, risk, preprocess)
     if expected["tot_events"] == 165:  # the true total of lung: the events are reproduced exactly
         assert ipd["event"].sum() == 165
 
 
-def test_prepared_points_match_r_preparation() -> None:
+@pytest.mark.parametrize("preprocess", ["running_min", "antitonic"])
+def test_prepared_points_match_r_preparation(preprocess: str) -> None:
     curve, _ = _checkmate()
-    prepared = prepare_curve(curve)
-    assert len(prepared) == FIX["n_points"]
+    prepared = prepare_curve(curve, preprocess=preprocess)
+    fix = FIX if preprocess == "running_min" else FIX["antitonic"]
+    assert len(prepared) == fix["n_points"]
     assert prepared["time"].iloc[0] == 0 and prepared["survival"].iloc[0] == 1
     assert (np.diff(prepared["time"]) > 0).all() and (np.diff(prepared["survival"]) <= 0).all()
+    if preprocess == "antitonic":  # every point against R's isoreg
+        np.testing.assert_array_equal(prepared["time"].to_numpy(), fix["prepared_time"])
+        np.testing.assert_allclose(prepared["survival"].to_numpy(), fix["prepared_survival"], rtol=1e-12)
 
 
 # ---------------------------------------------------------------- validation: errors name row and value
@@ -125,11 +148,53 @@ def test_bad_at_risk_is_refused(risk: pd.DataFrame, message: str) -> None:
         compare.reconstruct_ipd(GOOD_CURVE, risk)
 
 
+def test_unknown_preprocess_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"preprocess: 'cummin' is not one of \['antitonic', 'running_min'\]"):
+        compare.reconstruct_ipd(GOOD_CURVE, GOOD_RISK, preprocess="cummin")
+
+
+# readings: a drop read at its top and foot (t=2), a reading above the previous one within the
+# tolerance (t=3), three readings at one time, in no order (t=4), two at one time with the foot
+# first (t=5), two equal readings (t=6)
+NOISY = _curve([0, 1, 2, 2, 3, 4, 4, 4, 5, 5, 6, 6],
+               [1, 0.9, 0.895, 0.8, 0.815, 0.81, 0.6, 0.61, 0.5, 0.505, 0.5, 0.5])
+
+
+def test_reading_noise_within_tolerance_running_min() -> None:
+    # IPDfromKM: running minimum 1, .9, .895, .8, .8, .8, .6, .6, .5, .5, .5, .5; last reading of each time
+    prepared = prepare_curve(NOISY, preprocess="running_min")
+    np.testing.assert_array_equal(prepared["time"], [0, 1, 2, 3, 4, 5, 6])
+    np.testing.assert_array_equal(prepared["survival"], [1, 0.9, 0.8, 0.8, 0.6, 0.5, 0.5])
+
+
+def test_reading_noise_within_tolerance_antitonic() -> None:
+    # Hand calculation. Readings at one time in decreasing order; where they differ the highest reads the
+    # level of the previous time, the lowest its own, those between none:
+    #   level(1) <- 0.9 (t=1), 0.895 (top at t=2)   mean 0.8975, 2 readings
+    #   level(2) <- 0.8 (foot at t=2)                mean 0.8,    1
+    #   level(3) <- 0.815 (t=3), 0.81 (top at t=4)   mean 0.8125, 2   (0.61 at t=4 lies on the drop)
+    #   level(4) <- 0.6 (foot at t=4), 0.505 (top at t=5, read after the foot)  mean 0.5525, 2
+    #   level(5) <- 0.5 (foot at t=5)                mean 0.5,    1
+    #   level(6) <- 0.5, 0.5 (equal: both read t=6)  mean 0.5,    2
+    # Non-increasing least squares: level(2) < level(3) violates, pooled (0.8 + 2 x 0.8125) / 3 = 0.808333...;
+    # the rest is in order. Level at time 0: 1.
+    prepared = prepare_curve(NOISY)
+    np.testing.assert_array_equal(prepared["time"], [0, 1, 2, 3, 4, 5, 6])
+    np.testing.assert_allclose(prepared["survival"], [1, 0.8975, 2.425 / 3, 2.425 / 3, 0.5525, 0.5, 0.5],
+                               rtol=1e-15)
+    # first reading after 0, read at the top and the foot: the top reads the level before it, 1: dropped
+    late = prepare_curve(_curve([1, 1, 2], [0.99, 0.9, 0.85]))
+    np.testing.assert_array_equal(late["time"], [0, 1, 2])
+    np.testing.assert_allclose(late["survival"], [1, 0.9, 0.85], rtol=1e-15)
+
+
 def test_reading_noise_within_tolerance_is_levelled() -> None:
-    # a rise of 0.01 (< 0.02) is reading noise: levelled to the running minimum 0.8
+    # a rise of 0.01 (< 0.02) is reading noise: levelled to the running minimum 0.8, or pooled with the
+    # reading before it by least squares, (0.8 + 0.81) / 2 = 0.805
     noisy = _curve([0, 1, 2, 3, 4, 5], [1, 0.9, 0.8, 0.81, 0.6, 0.5])
-    prepared = prepare_curve(noisy)
-    np.testing.assert_array_equal(prepared["survival"], [1, 0.9, 0.8, 0.8, 0.6, 0.5])
+    np.testing.assert_array_equal(prepare_curve(noisy, preprocess="running_min")["survival"],
+                                  [1, 0.9, 0.8, 0.8, 0.6, 0.5])
+    np.testing.assert_allclose(prepare_curve(noisy)["survival"], [1, 0.9, 0.805, 0.805, 0.6, 0.5], rtol=1e-15)
     # Hand calculation of the Guyot steps on GOOD_CURVE / GOOD_RISK (10 patients):
     # [0,2): guess round(10*0.8/1 - 8) = 0 censored; d(1) = round(10*0.1) = 1 -> n(2) = 9 != 8, so 1 censored,
     #   cen.t = 0 + 1*(2-0)/2 = 1 falls in hist bin [0,1] -> censored at the midpoint 0.5; then

@@ -46,9 +46,11 @@ def _study() -> SimpleNamespace:
                                      SimpleNamespace(variable="sex", label="Sex")])
 
 
-def _endpoint(figure_id, endpoint, statistic, published, pl, pu, cohort, cl, cu, note="", level=None):
+def _endpoint(figure_id, endpoint, statistic, published, pl, pu, cohort, cl, cu, note="", level=None, unit=None):
+    """A compare_endpoints row: the cohort already in the published unit."""
+    units = {f.id: f.unit for f in _study().published}
     return {"figure_id": figure_id, "endpoint": endpoint, "statistic": statistic, "arm": "isa_pd", "level": level,
-            "published": published, "published_lower": pl, "published_upper": pu, "cohort": cohort,
+            "unit": unit or units[figure_id], "published": published, "published_lower": pl, "published_upper": pu, "cohort": cohort,
             "cohort_lower": cl, "cohort_upper": cu, "difference": cohort - published, "note": note}
 
 
@@ -56,9 +58,9 @@ def test_side_by_side_cells() -> None:
     frame = pd.DataFrame([
         _endpoint("pfs.median.isa_pd", "PFS", "median", 11.53, 8.94, 13.90, 11.466119, 7.392197, 16.854209),
         _endpoint("os.median.isa_pd", "OS", "median", 11.5, NAN, NAN, 11.47, NAN, NAN),
-        _endpoint("ttr.median.isa_pd", "TTR", "median", 35.0, NAN, NAN, 1.084189, 1.051335, 1.182752),
+        _endpoint("ttr.median.isa_pd", "TTR", "median", 35.0, NAN, NAN, 33.0, 32.0, 36.0),
         _endpoint("dor.median.isa_pd", "DOR", "median", 13.3, 10.6, NAN, NAN, NAN, NAN, note="no cohort record"),
-        _endpoint("pfs.rate.isa_pd", "PFS", "landmark_rate", 46.0, NAN, NAN, 0.469588, 0.367888, 0.564736,
+        _endpoint("pfs.rate.isa_pd", "PFS", "landmark_rate", 46.0, NAN, NAN, 46.9588, 36.7888, 56.4736,
                   level="12 months"),
     ])
     t = side_by_side_table(frame, _study(), "IMAGE", "IMAGE (N=120)")
@@ -69,12 +71,12 @@ def test_side_by_side_cells() -> None:
     assert c["PFS median, months"][:3] == ("11.47 (7.39\u201316.85)", "11.53 (8.94\u201313.90)", "-0.06")
     # 11.47 - 11.5 = -0.03 -> "-0.0" at one decimal, printed without the sign
     assert c["OS median, months"][:3] == ("11.5", "11.5", "0.0")
-    # days beside months: no difference, a note says why
-    assert c["TTR median, days"][1:3] == ("35", "")
-    assert "units differ: published in days" in c["TTR median, days"][3]
+    # in days, as published: 33 - 35 = -2 -> "-2.0" (one decimal at least for the cohort)
+    assert c["TTR median, days"][:3] == ("33.0 (32.0\u201336.0)", "35", "-2.0")
     # no cohort record: blank cohort cell (not "NE"), the published upper limit not calculable -> NE
     assert c["DOR median, months"][:3] == ("", "13.3 (10.6\u2013NE)", "")
-    # published landmark rate in percent beside the cohort's proportion x 100: 46.9588 -> 47.0, 46.9588 - 46 = 0.9588
+    # published landmark rate in percent beside the cohort's (compare_endpoints: proportion x 100): 46.9588 -> 47.0,
+    # 46.9588 - 46 = 0.9588 -> 1.0
     assert c["PFS rate at 12 months"][:3] == ("47.0 (36.8\u201356.5)", "46", "1.0")
 
 

@@ -237,8 +237,11 @@ def eligibility(store: Path, against: str, out_dir: Path, formats: tuple[str, ..
               help="Published number at risk, CSV time,n_risk (kmdata's trisk,nrisk accepted), from time 0.")
 @click.option("--total-events", "total_events", type=click.IntRange(min=0), default=None,
               help="Published total number of events (Guyot's tot.events).")
+@click.option("--preprocess", type=click.Choice(["antitonic", "running_min"]), default="antitonic", show_default=True,
+              help="Noisy readings: least-squares decreasing fit (default) or the running minimum of the "
+                   "Guyot/IPDfromKM code.")
 @_out
-def reconstruct(curve: Path, at_risk: Path, total_events: int | None, out_dir: Path) -> None:
+def reconstruct(curve: Path, at_risk: Path, total_events: int | None, preprocess: str, out_dir: Path) -> None:
     """Reconstruct patient data from a digitised KM curve (Guyot 2012): ipd.csv and the accuracy report."""
     from ..compare import accuracy_report, reconstruct_ipd
 
@@ -248,8 +251,8 @@ def reconstruct(curve: Path, at_risk: Path, total_events: int | None, out_dir: P
     points = _read_csv(curve, _CURVE_COLUMNS, "digitised curve")
     risk = _read_csv(at_risk, _RISK_COLUMNS, "number-at-risk")
     try:
-        ipd = reconstruct_ipd(points, risk, total_events)
-        acc = accuracy_report(ipd, points, risk)
+        ipd = reconstruct_ipd(points, risk, total_events, preprocess=preprocess)
+        acc = accuracy_report(ipd, points, risk, preprocess=preprocess)
     except ValueError as exc:
         _fail(f"{curve} / {at_risk}: {exc}")
     summary = pd.DataFrame({

@@ -33,8 +33,9 @@ import pandas as pd
 from scipy.stats import norm
 
 from ..analysis._subjects import MISSING_ALIASES
+from ..derive.adtte import DAYS_PER_MONTH
 
-__all__ = ["baseline_differences", "compare_endpoints", "mean_sd_from_quartiles", "mean_sd_from_range"]
+__all__ = ["baseline_differences", "compare_endpoints", "mean_sd_from_quartiles", "mean_sd_from_range", "record_scale"]
 
 ENDPOINT_STATISTICS = ("median", "hr", "landmark_rate", "pct", "rate", "or")
 _ASSESSMENTS = ("irc", "investigator")
@@ -58,6 +59,67 @@ def _record_statistic(figure) -> str:
     return figure.statistic
 
 
+#: Published time units per record month (records hold times in months: days / 30.4375).
+_TIME_UNITS = {"months": 1.0, "month": 1.0, "days": DAYS_PER_MONTH, "day": DAYS_PER_MONTH,
+               "weeks": DAYS_PER_MONTH / 7.0, "week": DAYS_PER_MONTH / 7.0, "years": 1 / 12, "year": 1 / 12}
+
+
+def record_scale(statistic: str, unit: str | None) -> tuple[float, str]:
+    """Factor turning a cohort record's value into the published figure's ``unit``, and a note.
+
+    Record conventions (:mod:`mmevidence.analysis`): times (``median``, ``q1``, ``q3``) in
+    months (days / 30.4375), landmark rates (``rate_<t>m``) as proportions, response
+    percentages (``pct``) in percent, ratios (``hr``, ``or``) and rates as they are. A
+    figure without a unit is taken in the record's unit (said in the note); a unit that
+    cannot be converted gives factor NaN (the cohort value is not shown) and says why.
+    """
+    u = (unit or "").strip().lower()
+    if statistic in ("median", "q1", "q3"):
+        if not u:
+            return 1.0, "published unit not given: months assumed"
+        if u in _TIME_UNITS:
+            return _TIME_UNITS[u], ""
+    elif statistic == "landmark_rate":
+        if u in ("percent", "%"):
+            return 100.0, ""
+        if u in ("proportion", ""):
+            return 1.0, "" if u else "published unit not given: proportion assumed"
+    elif statistic == "pct":
+        if u in ("percent", "%", ""):
+            return 1.0, "" if u else "published unit not given: percent assumed"
+        if u == "proportion":
+            return 0.01, ""
+    else:
+        return 1.0, ""
+    return math.nan, f"not compared: published unit {unit!r} for a {statistic}"
+
+
+def _variant(analysis_id: str) -> str | None:
+    """The sensitivity-analysis id of an efficacy record (``efficacy.<endpoint>.<id>``), None for the
+    primary analysis (``efficacy.<endpoint>``) and other records."""
+    parts = str(analysis_id).split(".")
+    return parts[2] if parts[0] == "efficacy" and len(parts) > 2 else None
+
+
+def _default_groups(results: pd.DataFrame, study) -> dict[str, str]:
+    """Each arm's record group: ``arm=<label>`` as the analysis writes it, else the bare label."""
+    present = set(results["group"])
+    return {a.id: (f"arm={a.label}" if f"arm={a.label}" in present or a.label not in present else a.label)
+            for a in study.arms}
+
+
+def _candidates(cand: pd.DataFrame, figure, sensitivity_ids: frozenset[str]) -> tuple[pd.DataFrame, str]:
+    """The records a figure is compared with: the cohort's analysis of the same published sensitivity
+    analysis (the figure id starts with its id, e.g. ``pfs_investigator.median.isa_pd``) when the cohort
+    has it, else the cohort's primary analysis (no variant)."""
+    variants = cand["analysis_id"].map(_variant)
+    prefix = figure.id.split(".")[0]
+    if prefix in sensitivity_ids and (variants == prefix).any():
+        return cand[variants == prefix], ""
+    note = "cohort: primary analysis" if prefix in sensitivity_ids else ""
+    return cand[variants.isna()], note
+
+
 def compare_endpoints(results: pd.DataFrame, study, arm_groups: Mapping[str, str] | None = None,
                       diff_group: str | None = None, assessment: str | None = None,
                       population: str | None = None) -> pd.DataFrame:
@@ -65,11 +127,13 @@ def compare_endpoints(results: pd.DataFrame, study, arm_groups: Mapping[str, str
 
     Parameters
     ----------
-    results : result records (:data:`mmevidence.analysis.results.COLUMNS`).
+    results : result records (:data:`mmevidence.analysis.results.COLUMNS`), e.g. the
+        ``results.csv`` of ``mmevidence analyse``.
     study : a :class:`mmevidence.studies.Study`.
-    arm_groups : ``{study arm id: record group}``; default each arm's label
-        (``patients.arm`` value). A single-arm cohort held against one arm of a
-        trial maps that arm to its group, e.g. ``{"isa_pd": ""}``.
+    arm_groups : ``{study arm id: record group}``; default each arm's group as the
+        analysis writes it (``arm=<label>``, the ``patients.arm`` value). A single-arm
+        cohort held against one arm of a trial maps that arm to its group, e.g.
+        ``{"isa_pd": "arm=Isa-Pd"}`` or ``{"isa_pd": ""}``.
     diff_group : record group of between-arm statistics (HR, OR); default: any
         group, when exactly one record matches.
     assessment : how the cohort's responses were assessed (``"irc"`` /
@@ -77,16 +141,26 @@ def compare_endpoints(results: pd.DataFrame, study, arm_groups: Mapping[str, str
     population : the cohort's analysis set, for the notes; default the
         record's ``population``.
 
+    Matching: a figure of a published sensitivity analysis (its id starts with the id
+    of a sensitivity analysis of the study's endpoint, e.g. ``pfs_investigator``) is
+    compared with the cohort's record of the same analysis (``analysis_id``
+    ``efficacy.<endpoint>.<id>``) when there is one, otherwise -- like every other
+    figure -- with the cohort's primary analysis (records of other sensitivity
+    analyses are never used). The cohort's value is converted to the figure's unit
+    (:func:`record_scale`: a time to first response published in days is compared in
+    days, a landmark rate published in percent in percent).
+
     Returns one row per published figure (exact duplicates printed in several
-    places kept once): ``figure_id, endpoint, statistic, arm, level, published,
+    places kept once): ``figure_id, endpoint, statistic, arm, level, unit, published,
     published_lower, published_upper, cohort, cohort_lower, cohort_upper,
-    difference`` (cohort - published), ``note``. A published figure without a
-    matching record keeps NaN cohort values and says so; a figure printed as
-    not reached has NaN ``published``.
+    difference`` (cohort - published, in ``unit``), ``note``. A published figure
+    without a matching record keeps NaN cohort values and says so; a figure printed
+    as not reached has NaN ``published``.
     """
-    groups = {a.id: a.label for a in study.arms}
+    groups = _default_groups(results, study)
     groups.update(arm_groups or {})
     endpoint_assessment = {e.id: e.assessment for e in study.endpoints}
+    sensitivity = {e.id.upper(): frozenset(s.id for s in e.sensitivity) for e in study.endpoints}
     figures = [f for f in study.published if f.topic in ("efficacy", "response")
                and f.statistic in ENDPOINT_STATISTICS and (f.arm in groups or f.arm == "diff")
                and (f.arm == "diff" or arm_groups is None or f.arm in arm_groups)]
@@ -106,13 +180,20 @@ def compare_endpoints(results: pd.DataFrame, study, arm_groups: Mapping[str, str
                 cand = cand[cand["group"] == diff_group]
         else:
             cand = cand[cand["group"] == groups[f.arm]]
+        cand, which = _candidates(cand, f, sensitivity.get(str(f.item).upper(), frozenset()))
         rec = None
         if len(cand) == 1:
             rec = cand.iloc[0]
+            if which:
+                notes.append(which)
         elif len(cand) > 1:
-            notes.append(f"{len(cand)} cohort records match; none chosen (give arm_groups / diff_group)")
+            notes.append(f"{len(cand)} cohort records match ({', '.join(cand['analysis_id'])}); none chosen "
+                         "(give arm_groups / diff_group)")
         else:
             notes.append("no cohort record")
+        scale, unit_note = record_scale(f.statistic, f.unit)
+        if unit_note and rec is not None:
+            notes.append(unit_note)
         published_assessment = f.level if f.level in _ASSESSMENTS else endpoint_assessment.get(f.item)
         if f.level and f.level not in _ASSESSMENTS and f.statistic != "landmark_rate":
             notes.append(f"published analysis variant: {f.level}")
@@ -126,18 +207,16 @@ def compare_endpoints(results: pd.DataFrame, study, arm_groups: Mapping[str, str
         if f.note:
             notes.append(f"published note: {f.note}")
         published = math.nan if f.value is None else float(f.value)
-        cohort = float(rec["value"]) if rec is not None else math.nan
+        cohort = [float(rec[c]) * scale if rec is not None else math.nan for c in ("value", "lower", "upper")]
         rows.append({
             "figure_id": f.id, "endpoint": f.item, "statistic": f.statistic, "arm": f.arm, "level": f.level,
-            "published": published,
+            "unit": f.unit, "published": published,
             "published_lower": math.nan if f.lower is None else float(f.lower),
             "published_upper": math.nan if f.upper is None else float(f.upper),
-            "cohort": cohort,
-            "cohort_lower": float(rec["lower"]) if rec is not None else math.nan,
-            "cohort_upper": float(rec["upper"]) if rec is not None else math.nan,
-            "difference": cohort - published, "note": "; ".join(notes),
+            "cohort": cohort[0], "cohort_lower": cohort[1], "cohort_upper": cohort[2],
+            "difference": cohort[0] - published, "note": "; ".join(notes),
         })
-    return pd.DataFrame(rows, columns=["figure_id", "endpoint", "statistic", "arm", "level", "published",
+    return pd.DataFrame(rows, columns=["figure_id", "endpoint", "statistic", "arm", "level", "unit", "published",
                                        "published_lower", "published_upper", "cohort", "cohort_lower",
                                        "cohort_upper", "difference", "note"])
 

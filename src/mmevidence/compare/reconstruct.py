@@ -24,10 +24,26 @@ IPDfromKM, kmdata and survHE ``digitise``). Port line by line, 0-based:
   at the last digitised time.
 
 Departures from the appendix code, all on its input, none in the algorithm:
-input that the R code silently mishandles is refused with a ``ValueError``
-naming the row (see :func:`prepare_curve`, :func:`prepare_at_risk`), and the
-correction loops stop after :data:`MAX_ITER` rounds with a ``ValueError``
-where the R code would loop for ever.
+
+* input that the R code silently mishandles is refused with a ``ValueError``
+  naming the row (see :func:`prepare_curve`, :func:`prepare_at_risk`), and the
+  correction loops stop after :data:`MAX_ITER` rounds with a ``ValueError``
+  where the R code would loop for ever;
+* the digitised readings become one survival per time by least squares
+  (``preprocess="antitonic"``, the default): the non-increasing step function
+  closest to the readings (isotonic regression, the correction of Stata
+  ``ipdfc``'s ``isotonic`` option, Wei Y, Royston P, Stata J 2017;17:786-802),
+  with the reading at the top of a vertical drop counted as a second reading
+  of the level before it. The R code expects a non-increasing input, and the
+  usual preparation (IPDfromKM ``preprocess``, Liu N, Zhou Y, Lee JJ, BMC Med
+  Res Methodol 2021;21:111) cuts every rise to the running minimum of the
+  readings and keeps the last reading at each time: reading noise can then
+  only lower the curve, and the bias accumulates where the steps are as small
+  as the noise, moving medians earlier. ``preprocess="running_min"`` keeps
+  that preparation. Either way the prepared points go unchanged into the
+  appendix algorithm: the R fixture (tests/compare/fixtures/guyot/guyot.R)
+  prepares the points both ways in R and gets the same patients. Measured
+  effect on simulated trials: docs/compare.md.
 """
 
 from __future__ import annotations
@@ -41,17 +57,20 @@ import pandas as pd
 from mmevidence.stats import kaplan_meier
 from mmevidence.stats._km_quantile import curve_quantile
 
-__all__ = ["MAX_ITER", "SURVIVAL_TOLERANCE", "ReconstructionAccuracy", "accuracy_report", "prepare_at_risk",
-           "prepare_curve", "reconstruct_ipd"]
+__all__ = ["MAX_ITER", "PREPROCESS", "SURVIVAL_TOLERANCE", "ReconstructionAccuracy", "accuracy_report",
+           "prepare_at_risk", "prepare_curve", "reconstruct_ipd"]
 
 #: Largest rise of a digitised survival reading over the lowest reading before it that is taken for
 #: reading noise (absolute, survival scale 0-1): two hundredths, two pixel rows of a typical
-#: 100-row y-axis. Smaller rises are levelled to the running minimum (IPDfromKM ``preprocess``);
-#: larger ones are refused.
+#: 100-row y-axis. Smaller rises are smoothed out by :func:`prepare_curve`; larger ones are refused.
 SURVIVAL_TOLERANCE = 0.02
 
 #: Rounds of the censoring correction per interval before giving up (the R code has no limit).
 MAX_ITER = 1000
+
+#: Preparations of the digitised readings (:func:`prepare_curve`): ``"antitonic"`` (least-squares
+#: non-increasing step function, the default) and ``"running_min"`` (IPDfromKM's, as in the R code).
+PREPROCESS = ("antitonic", "running_min")
 
 
 def _columns(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> list[np.ndarray]:
@@ -76,21 +95,93 @@ def _columns(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> list[n
     return out
 
 
-def prepare_curve(curve: pd.DataFrame, tolerance: float = SURVIVAL_TOLERANCE) -> pd.DataFrame:
+def _antitonic(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted least-squares non-increasing fit: minimise sum w_i (y_i - f_i)^2 over f_1 >= f_2 >= ...
+
+    Pool-adjacent-violators algorithm (Barlow, Bartholomew, Bremner & Brunk 1972; Robertson,
+    Wright & Dykstra 1988, ch. 1): adjacent blocks that violate the order are merged into their
+    weighted mean. Same fit as R ``-isoreg(-y)$yf`` with integer weights as repeated values.
+    """
+    value: list[float] = []
+    weight: list[float] = []
+    size: list[int] = []
+    for yi, wi in zip(y.tolist(), w.tolist()):
+        value.append(yi)
+        weight.append(wi)
+        size.append(1)
+        while len(value) > 1 and value[-2] < value[-1]:
+            w2, v2, n2 = weight.pop(), value.pop(), size.pop()
+            weight[-1], value[-1] = weight[-1] + w2, (weight[-1] * value[-1] + w2 * v2) / (weight[-1] + w2)
+            size[-1] += n2
+    return np.repeat(value, size)
+
+
+def _antitonic_levels(time: np.ndarray, surv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct times and the least-squares non-increasing step function read by the points (``antitonic``).
+
+    Each reading is a reading of one level of the step function: a reading at time t is S(t),
+    except where several readings share t and differ: then the highest is the top of a vertical
+    drop, S(t-), the level of the previous distinct time (1 before the first), the lowest is
+    S(t), and the ones between lie on the drop and read no level. The levels are the weighted
+    antitonic regression (:func:`_antitonic`) of the level means, weighted by the number of
+    readings; a level at time 0 is 1.
+    """
+    order = np.lexsort((-surv, time))  # by time, and at one time from the top down: order within a time unused
+    time, surv = time[order], surv[order]
+    times, first, count = np.unique(time, return_index=True, return_counts=True)
+    level = np.searchsorted(times, time) + 1  # 1-based: level 0 is the curve before the first time
+    last = first + count - 1
+    drop = (count > 1) & (surv[first] > surv[last])
+    level[first[drop]] = level[first[drop]] - 1
+    on_drop = np.zeros(len(time), dtype=bool)
+    for a, b in zip(first[drop], last[drop]):
+        on_drop[a + 1:b] = True
+    fixed = np.zeros(len(times) + 1, dtype=bool)
+    fixed[0] = True  # before the first time: 1
+    fixed[1] = times[0] == 0  # a KM curve is 1 at time 0
+    use = ~on_drop & ~fixed[level]
+    total = np.bincount(level[use], weights=surv[use], minlength=len(times) + 1)
+    n = np.bincount(level[use], minlength=len(times) + 1).astype(float)
+    free = np.flatnonzero(~fixed)  # every free level has its own lowest reading: n > 0
+    fitted = np.ones(len(times) + 1)
+    fitted[free] = _antitonic(total[free] / n[free], n[free])
+    return times, fitted[1:]
+
+
+def prepare_curve(curve: pd.DataFrame, tolerance: float = SURVIVAL_TOLERANCE,
+                  preprocess: str = "antitonic") -> pd.DataFrame:
     """Check digitised ``(time, survival)`` points and return the points the algorithm runs on.
 
     Refused (``ValueError`` naming the row, 0-based, and the value): a missing
     or non-finite value, a negative time, a survival outside [0, 1], a time
     smaller than the previous row's (points must be in reading order along the
     time axis), a survival more than ``tolerance`` above the lowest survival
-    read before it. Then, as IPDfromKM ``preprocess`` does before running the
-    Guyot code: smaller rises are levelled to the running minimum (a KM curve
-    never rises); points read at the same time are merged into the last
-    (lowest) one, the value of a right-continuous step function there (the R
-    code's ``hist`` needs strictly increasing times); the point (0, 1) is
-    added when the first reading is after time 0. A first reading at time 0
-    must be 1 within ``tolerance`` and is set to 1.
+    read before it. A first reading at time 0 must be 1 within ``tolerance``.
+
+    Then one point per distinct time, by ``preprocess``:
+
+    * ``"antitonic"`` (default): the non-increasing step function closest to
+      the readings in least squares. Each reading reads one level: S(t) at its
+      time t, except where several readings at one time differ: the highest
+      (top of the drop) reads S(t-), the level of the previous time, the
+      lowest reads S(t), those between lie on the drop. Levels are the weighted
+      antitonic (pool-adjacent-violators) regression of the mean reading of
+      each level, weighted by the number of readings (isotonic regression of
+      the readings as Stata ``ipdfc, isotonic``, Wei & Royston 2017, with the
+      top of each drop counted as a second reading of the level before).
+      Reading noise is averaged, not cut to the lowest reading. The order of
+      readings at one time is not used (files are often sorted by time only).
+    * ``"running_min"``: as IPDfromKM ``preprocess`` before the Guyot code:
+      rises levelled to the running minimum of the readings; points read at
+      the same time merged into the last one (the R code's ``hist`` needs
+      strictly increasing times). Biased downwards: the noise of every reading
+      can only lower the curve.
+
+    The level at time 0 is 1, and the point (0, 1) is added when the first
+    reading is after time 0.
     """
+    if preprocess not in PREPROCESS:
+        raise ValueError(f"preprocess: {preprocess!r} is not one of {list(PREPROCESS)}")
     time, surv = _columns(curve, "curve", ("time", "survival"))
     for i in range(len(time)):
         if time[i] < 0:
@@ -112,8 +203,11 @@ def prepare_curve(curve: pd.DataFrame, tolerance: float = SURVIVAL_TOLERANCE) ->
                          f"reading {float(running[i])!r} (more than the tolerance {tolerance}); a KM curve never rises")
     if time[0] == 0 and surv[0] < 1.0 - tolerance:
         raise ValueError(f"curve: row 0 has time 0 and survival = {float(surv[0])!r}; a KM curve starts at 1")
-    keep = np.append(time[1:] != time[:-1], True)  # last reading of each time
-    time, surv = time[keep], running[keep]
+    if preprocess == "antitonic":
+        time, surv = _antitonic_levels(time, surv)
+    else:
+        keep = np.append(time[1:] != time[:-1], True)  # last reading of each time
+        time, surv = time[keep], running[keep]
     if time[0] > 0:
         time, surv = np.concatenate(([0.0], time)), np.concatenate(([1.0], surv))
     else:
@@ -293,7 +387,7 @@ def _guyot(t_s: np.ndarray, s: np.ndarray, t_risk: np.ndarray, n_risk_in: np.nda
 
 
 def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame, total_events: int | None = None,
-                    tolerance: float = SURVIVAL_TOLERANCE) -> pd.DataFrame:
+                    tolerance: float = SURVIVAL_TOLERANCE, preprocess: str = "antitonic") -> pd.DataFrame:
     """Reconstruct one arm's patient-level data from its digitised KM curve and number-at-risk table.
 
     Parameters
@@ -306,6 +400,10 @@ def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame, total_events: in
         ``tot.events``); adjusts the censoring on the last interval.
     tolerance : largest rise of a survival reading taken for reading noise
         (:data:`SURVIVAL_TOLERANCE`).
+    preprocess : how the readings become one survival per time
+        (:func:`prepare_curve`): ``"antitonic"`` (least-squares non-increasing
+        step function, default) or ``"running_min"`` (IPDfromKM's, which with
+        the same input gives the same patients as the R code of the appendix).
 
     Returns a DataFrame ``time, event`` with one row per reconstructed patient
     (``n_risk`` at time 0 rows): events at digitised times, censorings at the
@@ -317,7 +415,7 @@ def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame, total_events: in
     produces a negative number of events or censorings (a curve inconsistent
     with its at-risk table) instead of R's garbled output.
     """
-    prepared = prepare_curve(curve, tolerance)
+    prepared = prepare_curve(curve, tolerance, preprocess)
     t_s, s = prepared["time"].to_numpy(), prepared["survival"].to_numpy()
     t_risk, n_risk = prepare_at_risk(at_risk, t_s)
     n0 = int(n_risk[0])
@@ -377,18 +475,19 @@ class ReconstructionAccuracy:
 
 
 def accuracy_report(ipd: pd.DataFrame, curve: pd.DataFrame, at_risk: pd.DataFrame,
-                    tolerance: float = SURVIVAL_TOLERANCE) -> ReconstructionAccuracy:
+                    tolerance: float = SURVIVAL_TOLERANCE, preprocess: str = "antitonic") -> ReconstructionAccuracy:
     """Compare reconstructed IPD with the curve and at-risk table they came from (Guyot 2012, "Results").
 
     The KM estimate of ``ipd`` (R ``survfit``) is evaluated as a right-continuous
-    step function at each prepared digitised time (:func:`prepare_curve`);
+    step function at each prepared digitised time (:func:`prepare_curve`, with
+    the ``preprocess`` the IPD were reconstructed with);
     differences with the digitised survival give the maximum absolute and the
     root-mean-square difference. Medians: the smallest time with S <= 0.5,
     midpoint rule on flat segments (R ``quantile.survfit``), for the KM of the
     IPD and for the digitised points read as a step function. Numbers at risk
     of the IPD at time t: patients with time >= t.
     """
-    prepared = prepare_curve(curve, tolerance)
+    prepared = prepare_curve(curve, tolerance, preprocess)
     t_s, s = prepared["time"].to_numpy(), prepared["survival"].to_numpy()
     t_risk, n_risk = prepare_at_risk(at_risk, t_s)
     km = kaplan_meier(ipd["time"].to_numpy(), ipd["event"].to_numpy())

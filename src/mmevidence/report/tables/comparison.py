@@ -74,26 +74,18 @@ def side_by_side_table(endpoints: pd.DataFrame, study, cohort_label: str, popula
     Columns: cohort estimate (95% CI), published estimate (95% CI), difference cohort -
     published, notes (definition differences: assessment IRC vs investigator, population,
     analysis variant, units). Digits: the published figure's own decimals (at least 1 for the
-    cohort and the difference). A published figure in days beside a cohort in months, or any
-    other unit pair that differs, prints no difference and says so. A published landmark rate
-    in percent is set beside the cohort's rate x 100 (the record is a proportion). With several
+    cohort and the difference). The cohort's values are already in the published figure's unit
+    (``compare_endpoints``: a time to response in days, a landmark rate in percent). With several
     arms (a randomised cohort) each label ends with the arm ("between arms" for HR / OR).
     """
-    units = {f.id: f.unit for f in study.published}
     arm_labels = {a.id: a.label for a in getattr(study, "arms", ())}
     arm_labels["diff"] = "between arms"
     several_arms = endpoints.loc[endpoints["arm"] != "diff", "arm"].nunique() > 1
     rows = []
     for r in endpoints.itertuples(index=False):
-        unit = units.get(r.figure_id)
+        unit = r.unit
         cohort, lo, hi, diff = r.cohort, r.cohort_lower, r.cohort_upper, r.difference
         notes = [r.note] if r.note else []
-        if r.statistic == "landmark_rate" and unit == "percent":
-            cohort, lo, hi = cohort * 100, lo * 100, hi * 100
-            diff = cohort - r.published
-        if unit == "days":
-            diff = math.nan
-            notes.append("units differ: published in days, cohort in months (no difference computed)")
         digits = decimals(r.published)
         for x in (r.published_lower, r.published_upper):
             digits = max(digits, decimals(x))
