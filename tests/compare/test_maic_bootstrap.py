@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from mmevidence import compare
+from mmevidence.compare import maic
 from mmevidence.stats import cox_ph
 from mmevidence.stats import weighted_log_hazard_ratio
 from mmevidence.stats.estimate import Estimate
@@ -137,6 +138,31 @@ def test_on_rows_statistic_gets_the_resample_rows(cohort) -> None:
     a = compare.bootstrap_maic(cohort, TARGETS, Response(), n_boot=30, seed=2)
     b = compare.bootstrap_maic(cohort, TARGETS, Response().__call__, n_boot=30, seed=2)
     np.testing.assert_array_equal(a.replicates, b.replicates)
+
+
+def test_percentile_interval_keeps_infinite_and_counts_undefined_replicates(cohort) -> None:
+    """A median not reached in a resample is +inf and stays in the percentile interval; NaN replicates
+    are left out and counted. Statistic: the weight of row 0's resample rank -- replicate b is made
+    +inf for b % 10 == 0 (100 of 1,000), NaN for b % 25 == 1 (40), else b; by hand, the 960 defined
+    replicates sorted are the 860 finite values then 100 x inf; type 7 at 0.975: h = 959 x 0.975 =
+    935.025 -> between order statistics 935 and 936 (0-based), both inf -> inf; at 0.025:
+    h = 23.975 -> x[23] + 0.975 (x[24] - x[23])."""
+    calls = iter(range(10**6))
+
+    def statistic(d: pd.DataFrame, w: np.ndarray) -> float:
+        b = next(calls) - 1  # call 0 is the estimate on the original data
+        if b % 10 == 0:
+            return math.inf
+        return math.nan if b % 25 == 1 else float(b)
+
+    res = compare.bootstrap_maic(cohort, TARGETS, statistic, n_boot=1000, seed=3)
+    assert res.failed == 0 and res.undefined == 40
+    assert res.upper == math.inf and math.isnan(res.se)
+    finite = np.array([b for b in range(1000) if b % 10 != 0 and b % 25 != 1], dtype=float)
+    assert finite.size == 860
+    np.testing.assert_allclose(res.lower, finite[23] + 0.975 * (finite[24] - finite[23]), rtol=1e-15)
+    # on finite replicates the interval is numpy's / R's type-7 quantile
+    assert maic._percentile_type7(finite, [0.025, 0.975]) == list(np.quantile(finite, [0.025, 0.975]))
 
 
 @pytest.mark.parametrize("kwargs, message", [

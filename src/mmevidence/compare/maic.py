@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -319,8 +319,9 @@ def anchored_comparison(data: pd.DataFrame, targets: Mapping[str, float], publis
 @dataclass(frozen=True)
 class BootstrapResult:
     """Bootstrap of a MAIC statistic: ``estimate`` on the original data, percentile ``lower``/``upper``,
-    ``se`` (SD of the replicates), the ``replicates`` and the number of resamples where no weights
-    existed (``failed``, left out)."""
+    ``se`` (SD of the replicates; NaN when a replicate is infinite), the ``replicates``, the number of
+    resamples where no weights existed (``failed``) and where the statistic returned NaN
+    (``undefined``); both are left out of the interval, and counted."""
 
     estimate: float
     lower: float
@@ -328,6 +329,7 @@ class BootstrapResult:
     se: float
     replicates: np.ndarray = field(repr=False)
     failed: int = 0
+    undefined: int = 0
 
     def as_estimate(self) -> Estimate:
         return Estimate(self.estimate, self.lower, self.upper, self.se)
@@ -419,7 +421,13 @@ def bootstrap_maic(data: pd.DataFrame, targets: Mapping[str, float],
     interval is the ``(1 - conf_level)/2`` and ``(1 + conf_level)/2`` quantiles of the
     replicates (numpy's default linear interpolation, R ``quantile`` type 7).
     Resamples in which a target falls outside the resample's range (no weights)
-    are counted in ``failed`` and left out. ``progress=True`` shows a rich progress bar.
+    are counted in ``failed`` and left out; so are replicates where the statistic
+    is NaN (``undefined``). An infinite replicate is kept: a statistic should return
+    ``+inf`` for a Kaplan-Meier median not reached in a resample (it lies beyond the
+    follow-up), so that the upper limit is +inf (not estimable) when more than
+    ``(1 - conf_level)/2`` of the resamples do not reach it, rather than the interval
+    of the resamples that happen to reach it (``_percentile_type7``).
+    ``progress=True`` shows a rich progress bar.
 
     A statistic with an ``on_rows`` method (:func:`hazard_ratio_statistic`) is called as
     ``statistic.on_rows(data)(rows, weights)`` on each resample's row indices instead of
@@ -461,9 +469,27 @@ def bootstrap_maic(data: pd.DataFrame, targets: Mapping[str, float],
     else:
         for b in range(int(n_boot)):
             one(b)
-    ok = reps[np.isfinite(reps)]
-    if ok.size < 2:
-        return BootstrapResult(estimate, math.nan, math.nan, math.nan, reps, failed)
+    defined = reps[~np.isnan(reps)]
+    undefined = int(n_boot) - failed - defined.size
+    if defined.size < 2:
+        return BootstrapResult(estimate, math.nan, math.nan, math.nan, reps, failed, undefined)
     alpha = (1 - conf_level) / 2
-    lower, upper = np.quantile(ok, [alpha, 1 - alpha])
-    return BootstrapResult(estimate, float(lower), float(upper), float(ok.std(ddof=1)), reps, failed)
+    lower, upper = _percentile_type7(defined, [alpha, 1 - alpha])
+    se = float(defined.std(ddof=1)) if np.isfinite(defined).all() else math.nan
+    return BootstrapResult(estimate, lower, upper, se, reps, failed, undefined)
+
+
+def _percentile_type7(x: np.ndarray, probs: Sequence[float]) -> list[float]:
+    """Sample quantiles by R ``quantile(type = 7)`` (numpy's default linear interpolation),
+    ``x[j] + g (x[j+1] - x[j])`` with ``h = (n - 1) p``, ``j = floor(h)``, ``g = h - j`` on the
+    sorted values (Hyndman & Fan 1996), exact with infinite values: an interpolation
+    towards +inf is +inf, where numpy gives NaN for inf - inf."""
+    v = np.sort(np.asarray(x, dtype=float))
+    out = []
+    for p in probs:
+        h = (len(v) - 1) * float(p)
+        j = int(math.floor(h))
+        g = h - j
+        a, b = v[j], v[min(j + 1, len(v) - 1)]
+        out.append(float(a) if g == 0 or a == b else float(a + g * (b - a)))
+    return out

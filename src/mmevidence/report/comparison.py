@@ -225,7 +225,9 @@ def _published_estimate(study, arm: str, item: str, statistic: str, level: str |
 
 def _row(label: str, digits: int, unw: Estimate, wtd: Estimate, boot, pub: Estimate, note: str = "",
          scale: float = 1.0) -> dict:
-    notes = [n for n in (note, f"{boot.failed} resamples without weights left out" if boot.failed else "") if n]
+    notes = [n for n in (note, f"{boot.failed} resamples without weights left out" if boot.failed else "",
+                         f"{boot.undefined} resamples where the statistic was not defined left out"
+                         if boot.undefined else "") if n]
     return {"label": label, "digits": digits, "unweighted": unw.estimate * scale,
             "unweighted_lower": unw.lower * scale, "unweighted_upper": unw.upper * scale,
             "weighted": wtd.estimate * scale, "weighted_lower": wtd.lower * scale, "weighted_upper": wtd.upper * scale,
@@ -276,8 +278,10 @@ def maic_estimates(data: pd.DataFrame, design: MaicDesign, fit, study, arm: str,
                 ("rate_12m", f"{ep} at 12 months{suffix}, %", "landmark_rate", "12 months", 100.0)):
             def statistic(d: pd.DataFrame, w: np.ndarray, _s=stat, _t=tcol, _e=ecol) -> float:
                 keep = (d["arm"] == anchor[0]).to_numpy() if anchor else np.ones(len(d), dtype=bool)
-                return _km_stats(d.loc[keep, _t].to_numpy(dtype=float), d.loc[keep, _e].to_numpy(dtype=float),
-                                 w[keep])[_s].estimate
+                est = _km_stats(d.loc[keep, _t].to_numpy(dtype=float), d.loc[keep, _e].to_numpy(dtype=float),
+                                w[keep])[_s]
+                # a median not reached in a resample lies beyond its follow-up: +inf for the percentile interval
+                return math.inf if est.reason in ("not reached", "no events") else est.estimate
 
             rows.append(_row(label, 1, unw[stat], wtd[stat], boot(statistic),
                              _published_estimate(study, arm, ep, pub_stat, pub_level), scale=scale))
