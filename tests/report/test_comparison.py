@@ -278,3 +278,10 @@ def test_figure_reconstructed_arm_and_published_median(tmp_path) -> None:
     assert (row["median"], row["lower"], row["upper"]) == (11.53, 8.94, 13.9)
     assert "T arm (published): median 11.53 (8.94\u201313.9) months" in out.report.alt
     assert out.report.png.is_file()
+
+
+def test_ci_text_of_a_median_not_reached() -> None:
+    from mmevidence.report.tables.comparison import _ci_text
+    assert _ci_text(NAN, 13.24, NAN, 1) == "NE (13.2\u2013NE)"   # lower limit estimable: printed
+    assert _ci_text(NAN, NAN, NAN, 1) == "NE"
+    assert _ci_text(11.466, NAN, NAN, 1) == "11.5"

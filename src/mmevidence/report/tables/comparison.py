@@ -60,8 +60,8 @@ def _signed(value: float, digits: int) -> str:
 
 
 def _ci_text(value: float, lower: float, upper: float, digits: int) -> str:
-    if _nan(value):
-        return MISSING
+    """"value (lower–upper)"; the value alone without limits; "NE" alone when nothing is estimable,
+    "NE (13.2–NE)" for a median not reached whose lower limit is (as the efficacy table prints it)."""
     if _nan(lower) and _nan(upper):
         return fmt_num(value, digits)
     return fmt_ci(value, lower, upper, digits)
