@@ -29,7 +29,8 @@ from mmevidence.analysis.safety import analyse_safety
 from mmevidence.report.tables._cells import LANCET
 from mmevidence.report.tables.baseline import baseline_table
 from mmevidence.report.tables.exposure import exposure_table
-from mmevidence.report.tables.safety import ICARIA_TABLE_4, ae_table
+from mmevidence.report.build import journal_style
+from mmevidence.report.tables.safety import ae_table
 from mmevidence.studies import load_study
 
 SEED = next((Path(__file__).parents[1] / "studies" / "seeds").glob("002_*.txt"))
@@ -125,7 +126,7 @@ def test_table_4_labels(study, simulated):
     rec = analyse_safety(simulated["adsl"], simulated["adae"], None, study, "safety", labs=simulated["labs"],
                          categories=("all_grades", "grade_3", "grade_4"))
     # 10% rather than the paper's 15%: a margin so that a recalibrated simulation does not drop a term
-    t = ae_table(rec, study, replace(ICARIA_TABLE_4, threshold_pct=10.0))
+    t = ae_table(rec, study, replace(journal_style(study)[1], threshold_pct=10.0))
     ours = table_labels(t)
     expected = seed_labels("\tAll grades\tGrade 3\tGrade 4\tAll grades", "Data are n (%). Analysis")
     # the grouped terms (study ae_groups) are carried: "Infusion reaction" in place of its member PT

@@ -6,9 +6,15 @@ import pytest
 
 from mmevidence.analysis.results import as_frame, record
 from mmevidence.report.tables._cells import FRONTIERS, LANCET
-from mmevidence.report.tables.safety import (ICARIA_TABLE_4, SOC_INTERNATIONAL_ORDER, AeLayout, ae_table,
+from mmevidence.report.tables.safety import (SOC_INTERNATIONAL_ORDER, AeLayout, ae_table,
                                              safety_overview_table)
+from mmevidence.report.build import journal_style
+from mmevidence.studies import load_study
 from mmevidence.studies.model import AeGroup, Arm, Dates, Design, Population, Study
+
+#: The adverse-event layouts of the bundled definitions' ``report:`` sections (ICARIA-MM Table 4, CUP Table 2).
+ICARIA_TABLE_4 = journal_style(load_study("icaria-mm"))[1]
+CUP_TABLE_2 = journal_style(load_study("cup"))[1]
 
 STUDY = Study(id="toy", title="toy", sources=(), design=Design("randomised"), dates=Dates(),
               arms=(Arm("isa_pd", "Isa-Pd"), Arm("pd", "Pd")), comparison=None,
@@ -176,7 +182,6 @@ def test_cup_table_2_layout_from_analysis():
     import pandas as pd
 
     from mmevidence.analysis.safety import analyse_safety
-    from mmevidence.report.tables.safety import CUP_TABLE_2
 
     cup = Study(**{**STUDY.__dict__, "design": Design("single-arm"), "arms": (Arm("isa", "Isatuximab"),)})
     adsl = pd.DataFrame({"patient_id": ["P1", "P2", "P3", "P4"], "arm": "Isatuximab", "saffl": True,

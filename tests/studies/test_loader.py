@@ -258,3 +258,55 @@ def test_ae_groups_errors(tmp_path, old, new, expected):
     with pytest.raises(StudyError) as exc:
         load_study(p)
     assert str(exc.value).startswith(f"{p} {expected}"), str(exc.value)
+
+
+_REPORT = textwrap.dedent("""\
+    report:
+      style: frontiers
+      adverse_events: {categories: [all_grades, serious], by_soc: false, threshold_pct: 10}
+    """)
+
+
+def test_report_layout_load_and_build(tmp_path):
+    from mmevidence.report.build import journal_style
+    from mmevidence.report.tables._cells import DEFAULT, FRONTIERS
+    s = load_study(_write(tmp_path, MINIMAL + _REPORT))
+    assert s.report.style == "frontiers"
+    assert dict(s.report.adverse_events) == {"categories": ("all_grades", "serious"), "by_soc": False,
+                                             "threshold_pct": 10}
+    style, ae = journal_style(s)
+    assert style == FRONTIERS and ae.style == FRONTIERS
+    assert (ae.categories, ae.by_soc, ae.threshold_pct) == (("all_grades", "serious"), False, 10)
+    # without the section: the package defaults
+    plain = load_study(_write(tmp_path, MINIMAL, "plain.yaml"))
+    assert journal_style(plain)[0] == DEFAULT and journal_style(plain)[1].by_soc is True
+
+
+def test_bundled_report_layouts():
+    # ICARIA-MM Table 4 (The Lancet): whole percentages, flat list >= 15% of the isatuximab arm, grouped terms
+    from mmevidence.report.build import journal_style
+    style, ae = journal_style(load_study("icaria-mm"))
+    assert (style.digits, style.below_one) == (0, "<1")
+    assert (ae.categories, ae.by_soc, ae.threshold_pct, ae.threshold_arm, ae.groups) == (
+        ("all_grades", "grade_3", "grade_4"), False, 15.0, "isa_pd", True)
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("style: frontiers", "style: nejm", "report: field 'style': 'nejm' is not one of default, lancet, frontiers"),
+    ("style: frontiers", "style: frontiers\n  colour: red", "report: unknown key(s) colour"),
+])
+def test_report_layout_errors(tmp_path, old, new, expected):
+    p = _write(tmp_path, MINIMAL + _REPORT.replace(old, new))
+    with pytest.raises(StudyError) as exc:
+        load_study(p)
+    assert str(exc.value).startswith(f"{p} {expected}"), str(exc.value)
+
+
+def test_report_layout_field_refused_when_building(tmp_path):
+    from mmevidence.report.build import journal_style
+    s = load_study(_write(tmp_path, MINIMAL + _REPORT.replace("threshold_pct: 10", "threshold: 10")))
+    with pytest.raises(ValueError, match="study 'toy' report.adverse_events: .*unexpected keyword argument 'threshold'"):
+        journal_style(s)
+    s = load_study(_write(tmp_path, MINIMAL + _REPORT.replace("serious", "severe"), "b.yaml"))
+    with pytest.raises(ValueError, match="study 'toy' report.adverse_events: unknown categories \\['severe'\\]"):
+        journal_style(s)

@@ -51,14 +51,24 @@ def _has(records: pd.DataFrame, prefix: str) -> bool:
 
 
 def journal_style(study: Any) -> tuple[Any, Any]:
-    """(n (%) cell style, adverse-event table layout) of the study's own paper, so that a report on a
-    cohort like ICARIA-MM or the CUP prints its tables the way that paper did: ICARIA-MM (Lancet) whole
-    percentages with "%" and Table 4's all grades / grade 3 / grade 4; the CUP (Frontiers) one decimal
-    and Table 2's any grade / grade >=3 / serious / related; other studies the package defaults."""
+    """(n (%) cell style, adverse-event table layout) of the study's own paper, from the study
+    definition's ``report:`` section (``docs/studies.md``), so that a report on a cohort like
+    ICARIA-MM or the CUP prints its tables the way that paper did (ICARIA-MM, The Lancet: whole
+    percentages with "%" and Table 4's all grades / grade 3 / grade 4; the CUP, Frontiers: one
+    decimal and Table 2's any grade / grade >=3 / serious / related); without one, the package
+    defaults. A field of ``report.adverse_events`` that the layout does not have, or a value it
+    refuses, raises ``ValueError`` naming the study."""
     from .tables._cells import DEFAULT, FRONTIERS, LANCET
-    from .tables.safety import CUP_TABLE_2, ICARIA_TABLE_4, AeLayout
+    from .tables.safety import AeLayout
 
-    return {"icaria-mm": (LANCET, ICARIA_TABLE_4), "cup": (FRONTIERS, CUP_TABLE_2)}.get(study.id, (DEFAULT, AeLayout()))
+    layout = getattr(study, "report", None)
+    if layout is None:
+        return DEFAULT, AeLayout()
+    style = {"default": DEFAULT, "lancet": LANCET, "frontiers": FRONTIERS}[layout.style]
+    try:
+        return style, AeLayout(style=style, **dict(layout.adverse_events))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"study {study.id!r} report.adverse_events: {exc}") from None
 
 
 def build_tables(records: pd.DataFrame, study: Any) -> dict[str, ReportTable]:

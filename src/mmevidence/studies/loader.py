@@ -12,6 +12,8 @@ kind/summary), censoring keys that are not DeriveConfig options, and every eligi
 malformed expression is rejected at load time).
 The optional ``ae_groups`` list is checked for unknown keys, duplicate ids, an empty ``terms``
 list and the ``section``.
+The optional ``report`` section (journal style, adverse-event table layout) is checked for
+unknown keys and the style; its ``adverse_events`` fields are checked when the report is built.
 The optional ``prognostic`` section is checked for unknown keys, endpoints and a population
 that are not declared, and the ranges of its marker options (``risk``, horizons, bootstrap
 count, spline knots, ``figure_cutpoint``).
@@ -33,9 +35,9 @@ from typing import Any
 
 import yaml
 
-from .model import (AE_GROUP_SECTIONS, AeGroup, Arm, BaselineRow, Comparison, Criterion, Dates, Design, Endpoint, Figure, Landmark, LevelGroup, Marker,
-                    Population, Prognostic, PrognosticVariable, Sensitivity, Source, SourceRef, Stratum, Study,
-                    Subgroup)
+from .model import (AE_GROUP_SECTIONS, REPORT_STYLES, AeGroup, Arm, BaselineRow, Comparison, Criterion, Dates, Design, Endpoint, Figure, Landmark, LevelGroup, Marker,
+                    Population, Prognostic, PrognosticVariable, ReportLayout, Sensitivity, Source, SourceRef, Stratum,
+                    Study, Subgroup)
 from .rules import rule_columns
 
 DEFINITIONS = Path(__file__).with_name("definitions")
@@ -50,7 +52,7 @@ ASSESSORS = ("irc", "investigator")
 PSEUDO_ARMS = ("all", "diff")
 _TOP_KEYS = ("id", "title", "sources", "design", "dates", "arms", "comparison", "populations", "stratification",
              "eligibility", "endpoints", "subgroups", "baseline", "published", "notes", "prognostic",
-             "ae_groups")
+             "ae_groups", "report")
 _REQUIRED_TOP = ("id", "title", "sources", "design", "arms", "published")
 _FIGURE_ID = re.compile(r"^[a-z0-9_\-]+(\.[a-z0-9_<>=+\-]+)+$")
 
@@ -392,6 +394,16 @@ def _ae_groups(v: Any, where: str) -> tuple[AeGroup, ...]:
     return tuple(out)
 
 
+def _report(v: Any, where: str) -> ReportLayout:
+    """The ``report:`` section: ``{style, adverse_events: {AeLayout field: value}}`` (lists become tuples)."""
+    d = _mapping(v or {}, where)
+    _keys(ReportLayout, d, where)
+    ae = _mapping(d.get("adverse_events") or {}, f"{where} adverse_events")
+    return ReportLayout(style=_choice(d.get("style", "default"), REPORT_STYLES, where, "style"),
+                        adverse_events=MappingProxyType({str(k): tuple(x) if isinstance(x, list) else x
+                                                         for k, x in ae.items()}))
+
+
 def parse_study(data: Any, path: str = "<study>") -> Study:
     """Validate a parsed YAML mapping and build the :class:`Study` (``path`` names the file in errors)."""
     data = _mapping(data, path)
@@ -510,7 +522,8 @@ def parse_study(data: Any, path: str = "<study>") -> Study:
                  populations=MappingProxyType(pops), stratification=tuple(strata), eligibility=tuple(crits),
                  endpoints=tuple(endpoints), subgroups=tuple(subgroups), baseline=tuple(baseline),
                  published=tuple(figures), path=path, notes=notes, prognostic=prognostic,
-                 ae_groups=_ae_groups(data.get("ae_groups"), f"{path} ae_groups"))
+                 ae_groups=_ae_groups(data.get("ae_groups"), f"{path} ae_groups"),
+                 report=_report(data.get("report"), f"{path} report"))
 
 
 # ---------------------------------------------------------------- quotes against seed texts

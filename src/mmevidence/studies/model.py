@@ -282,6 +282,23 @@ class AeGroup:
     note: str | None = None
 
 
+#: How the report prints n (%) cells, by journal (``report/tables/_cells.py``): package default,
+#: The Lancet (whole percentages, "<1"), Frontiers (one decimal, no "%").
+REPORT_STYLES = ("default", "lancet", "frontiers")
+
+
+@dataclass(frozen=True)
+class ReportLayout:
+    """How the report prints this study's tables, the way its paper did: ``style`` the n (%) cells
+    (one of :data:`REPORT_STYLES`); ``adverse_events`` the adverse-event table's layout, the fields
+    of ``mmevidence.report.tables.safety.AeLayout`` other than ``style`` (categories, by_soc,
+    soc_order, pt_order, threshold_pct, threshold_arm, include_total, labs, any_row_events,
+    pt_heading, groups), checked when the report is built."""
+
+    style: str = "default"
+    adverse_events: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
 @dataclass(frozen=True)
 class Study:
     """A study definition (see ``docs/studies.md``); build with :func:`mmevidence.studies.load_study`."""
@@ -304,6 +321,7 @@ class Study:
     notes: tuple[str, ...] = ()
     prognostic: Prognostic | None = None
     ae_groups: tuple[AeGroup, ...] = ()
+    report: ReportLayout = ReportLayout()
 
     def figure(self, figure_id: str) -> Figure:
         """The published figure with this id (KeyError naming the id and the study if absent)."""

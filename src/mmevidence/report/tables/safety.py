@@ -29,7 +29,7 @@ from ...analysis._subjects import population_label
 from ...analysis.safety import LAB_TERMS, OVERVIEW
 from ..format import fmt_ci, fmt_num
 from ..model import ReportTable, Row
-from ._cells import DEFAULT, FRONTIERS, LANCET, PctStyle, Records
+from ._cells import DEFAULT, PctStyle, Records
 from ._columns import arm_columns, sub
 
 #: MedDRA System Organ Classes in the internationally agreed order (MedDRA Introductory Guide,
@@ -134,18 +134,6 @@ class AeLayout:
             raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORY_LABELS)}")
 
 
-#: ICARIA-MM Table 4: flat list of terms in >= 15% of the isatuximab arm, all grades / grade 3 / grade 4, with
-#: the study's grouped terms ("Infusion reaction"; "Second primary malignancy" of interest)
-ICARIA_TABLE_4 = AeLayout(categories=("all_grades", "grade_3", "grade_4"), style=LANCET, by_soc=False,
-                          threshold_pct=15.0, threshold_arm="isa_pd", groups=True,
-                          pt_heading="Most common adverse events "
-                                     "(in \u226515% of patients with isatuximab, worst grade)")
-#: German CUP Table 2: SOC and terms alphabetical, any grade / grade >= 3 / serious / related / related grade >= 3
-CUP_TABLE_2 = AeLayout(categories=("all_grades", "grade_3_or_more", "serious", "related", "related_grade_3_or_more"),
-                       style=FRONTIERS, soc_order="alphabetical", pt_order="alphabetical", labs=False,
-                       any_row_events=True)
-
-
 def _order_socs(socs: set[str], order: str, frequency) -> list[str]:
     if order == "frequency":
         return sorted(socs, key=lambda s: (-frequency(s), s.lower()))
@@ -171,9 +159,10 @@ def _lab_rows(recs: Records, cols, layout: AeLayout) -> list[Row]:
 
 def ae_table(records, study, layout: AeLayout = AeLayout(), population: str = "safety", table_id: str = "teae",
              title: str = "Treatment-emergent adverse events", footnotes: tuple[str, ...] = ()) -> ReportTable:
-    """ReportTable of TEAEs by SOC and preferred term in ``layout`` (module docstring; presets
-    :data:`ICARIA_TABLE_4`, :data:`CUP_TABLE_2`). Frequencies for ordering and the threshold
-    are the percentages of the first category."""
+    """ReportTable of TEAEs by SOC and preferred term in ``layout`` (module docstring; a study's own
+    layout comes from its definition's ``report:`` section, ``report.build.journal_style``: e.g.
+    ICARIA-MM Table 4, CUP Table 2). Frequencies for ordering and the threshold are the
+    percentages of the first category."""
     recs = records if isinstance(records, Records) else Records(records)
     recs = Records(recs.frame[recs.frame["population"] == population])
     cats = layout.categories
