@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...analysis._subjects import parse_group
 from ._cells import Records
 
 
@@ -45,5 +46,5 @@ def levels_of(records: Records, analysis_id: str, variable: str) -> list[str]:
     """Levels of ``variable`` in the group keys of ``analysis_id``'s records, in record order."""
     frame = records.frame
     groups = frame.loc[frame["analysis_id"] == analysis_id, "group"]
-    out = (dict(p.split("=", 1) for p in g.split("|")).get(variable) for g in groups)
+    out = (parse_group(g).get(variable) for g in groups)
     return list(dict.fromkeys(v for v in out if v is not None))

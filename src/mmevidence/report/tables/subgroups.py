@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from ...analysis._subjects import parse_group
 from ...analysis.plan import build_plan, field_of
 from ..format import fmt_ci, fmt_p
 from ..model import ReportTable, Row
@@ -21,10 +22,6 @@ FOREST_COLUMNS: tuple[str, ...] = ("subgroup", "level", "hr", "lower", "upper", 
                                    "events_experimental", "events_control", "p_interaction")
 
 ALL_PATIENTS = "All patients"
-
-
-def _split(group: str) -> dict[str, str]:
-    return dict(part.split("=", 1) for part in group.split("|")) if group else {}
 
 
 def subgroup_forest_frame(records: pd.DataFrame, labels: dict[str, str] | None = None,
@@ -46,7 +43,7 @@ def subgroup_forest_frame(records: pd.DataFrame, labels: dict[str, str] | None =
         raise ValueError(f"records hold subgroup analyses of {sorted(sub['endpoint'].unique())}: pass endpoint=")
     arms: list[str] = []
     for g in sub["group"]:
-        arm = _split(g).get("arm")
+        arm = parse_group(g).get("arm")
         if arm is not None and arm not in arms:
             arms.append(arm)
     exp, ctl = (arms + [None, None])[:2]
@@ -58,7 +55,7 @@ def subgroup_forest_frame(records: pd.DataFrame, labels: dict[str, str] | None =
         p_int = math.nan if overall or p.empty else float(p.iloc[0])
         hr_rows = block.loc[block["statistic"] == "hr"]
         for r in hr_rows.itertuples(index=False):
-            level = "" if overall else _split(r.group)[variable]
+            level = "" if overall else parse_group(r.group)[variable]
 
             def count(arm: str | None, stat: str, level: str = level) -> float:
                 key = "|".join(x for x in (f"arm={arm}", "" if overall else f"{variable}={level}") if x)
