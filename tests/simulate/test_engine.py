@@ -76,9 +76,12 @@ def test_latent_contract(icaria):
     bad.loc[0, "death_day"] = bad.loc[0, "last_contact_day"] + 5
     with pytest.raises(ValueError, match="death_day after last_contact_day"):
         check_latent(bad)
-    # progression is documented on an assessment day (a multiple of the patient's interval)
+    # progression is documented on an assessment day (the day 1 of a cycle: first dose + k intervals)
     p = latent.dropna(subset=["progression_day"])
-    assert ((p["progression_day"] % p["assessment_interval_days"]) == 0).all()
+    assert (((p["progression_day"] - p["first_dose_day"]) % p["assessment_interval_days"]) == 0).all()
+    # first_dose_delay_days_max {isa_pd: 4, pd: 0}: cycle 1 day 1 0-4 days after the index date with Isa-Pd
+    g = latent.groupby("arm_id")["first_dose_day"]
+    assert g.min().to_dict() == {"isa_pd": 0, "pd": 0} and g.max().to_dict() == {"isa_pd": 4, "pd": 0}
     # the best-response table is the published one (Table 3, exact counts per arm)
     isa = latent.loc[latent["arm"] == "Isa-Pd", "best_response"].value_counts()
     assert isa.get("VGPR") == 42 and isa.get("CR") == 7 and isa.get("PR") == 44 and isa.get("NE") == 7

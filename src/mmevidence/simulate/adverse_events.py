@@ -244,7 +244,7 @@ def simulate_adverse_events(latent: pd.DataFrame, rng: np.random.Generator,
                       (cutoff - index).astype(float))
     eot = _days(latent, "eot_day")
     # events within treatment: first dose .. end of treatment, and within 30 days of the last dose
-    from .dosing import treatment_window
+    from .dosing import first_dose_day, treatment_window
     window = treatment_window(latent)
     treat_end = np.maximum(np.floor(np.fmin(np.fmin(np.where(np.isnan(eot), obs_end, eot), obs_end),
                                             window["last_dose_min"].to_numpy() + 30.0)), 0.0)
@@ -322,10 +322,11 @@ def simulate_adverse_events(latent: pd.DataFrame, rng: np.random.Generator,
     m = len(ev)
     u = r_detail.random((6, m))
 
-    # onset (days from the first dose = index date)
+    # onset (days from the index date; treatment from the first dose, day g0)
     is_ir = (ev["term"] == "Infusion related reaction").to_numpy()
-    onset = np.floor(treat_end[p] * u[0] ** 2)
-    onset = np.where(is_ir, np.where(u[1] < 0.9, 0.0, np.minimum(7.0, treat_end[p])), onset)
+    g0 = np.minimum(first_dose_day(latent), treat_end)[p]
+    onset = g0 + np.floor((treat_end[p] - g0) * u[0] ** 2)
+    onset = np.where(is_ir, g0 + np.where(u[1] < 0.9, 0.0, np.minimum(7.0, treat_end[p] - g0)), onset)
     onset = np.where(g == 5, np.floor(death[p]) if m else onset, onset)
     # serious, related, aesi
     pt_idx = ev["pt"].to_numpy()

@@ -3,10 +3,12 @@ response, end of treatment, next line of therapy -- the time columns of the late
 
 Conventions (days from the index date, day 0 = index):
 
-* Disease assessments at ``k * interval`` (k >= 1), the patient's interval being the protocol
-  one plus a per-patient cycle delay of 0..``cycle_delay_days_max`` days (per arm or for all
-  arms; :func:`cycle_delay_max`) (the clinical labs
-  simulator puts assessments on this grid). Progression is documented at the first
+* Cycle 1 day 1 (the first dose) is ``g`` days after the index date, ``g`` uniform on
+  0..``first_dose_delay_days_max`` (per arm or for all arms; 0 when absent). Disease
+  assessments on the day 1 of every later cycle, ``g + k * interval`` (k >= 1), the patient's
+  interval being the protocol one plus a per-patient cycle delay of 0..``cycle_delay_days_max``
+  days (:func:`cycle_delay_max`) (the clinical labs simulator puts assessments on this grid,
+  the dosing simulator the cycles). Progression is documented at the first
   assessment on or after a latent day = calibrated time - U x interval (U uniform):
   randomised rounding, unbiased for the calibrated time, and with intervals differing
   between patients the pooled observed times are not tied to one 28-day grid, so the KM
@@ -20,14 +22,18 @@ Conventions (days from the index date, day 0 = index):
   by rank of a score correlated (Gaussian copula, ``latent_correlation``) with the time to
   progression, so deeper responses go with later progression; PD is given to progressions at
   the first assessment; a response (>= PR) needs two assessments before progression (IMWG
-  confirmation), so only eligible patients are ranked for responses. NE (not evaluable) =
+  confirmation), so only eligible patients are ranked for responses. Response day: the
+  first response (>= PR; MR for a best response MR) at visit ``v1`` drawn from the arm's
+  ``first_response_visit``; the best response ``k`` IMWG categories above PR is reached ``k``
+  visits later (:data:`STEPS_ABOVE_PR`; the labs ramp one category a visit), both moved
+  earlier when progression or the last contact leaves no room. NE (not evaluable) =
   early withdrawal without a post-baseline assessment: no progression is recorded (their
   PFS is censored at the index date by the pipeline unless they die within two
   assessments), treatment stops before the first assessment.
 * End of treatment: progression (``days_after_progression`` after the progression visit),
-  death, or a stop without IMWG progression at an exponential time whose rate is solved so
-  that the crude fraction still on treatment at the last contact equals the published one;
-  such a stop is called progression by the investigator with a share solved so that the
+  death, or a stop without IMWG progression at an exponential time from the first dose
+  whose rate is solved so that the crude fraction still on treatment at the last contact
+  equals the published one; such a stop is called progression by the investigator with a share solved so that the
   crude fraction stopping for progression equals the published one (investigator-declared /
   clinical progression not confirmed by IMWG criteria -- ASSUMPTION that closes the gap
   between the published discontinuations for progression and the progressions the
@@ -144,23 +150,70 @@ def best_response(spec: dict, arm_id: np.ndarray, ttp: np.ndarray, eligible: np.
 
 
 
-def cycle_delay_max(model: dict, arm_id: np.ndarray) -> np.ndarray:
-    """Each patient's largest cycle delay (days): ``cycle_delay_days_max`` of the model, one
-    number for every arm or a mapping arm id -> number (arms of a trial delay differently,
-    e.g. ICARIA-MM's relative dose intensities); 0 when absent."""
-    spec = model.get("cycle_delay_days_max", 0)
+def per_arm_days(model: dict, key: str, arm_id: np.ndarray) -> np.ndarray:
+    """Each patient's value of the integer model entry ``key`` (days): one number for every arm
+    or a mapping arm id -> number (arms of a trial differ, e.g. ICARIA-MM's cycle delays); 0
+    when absent."""
+    spec = model.get(key, 0)
     if not isinstance(spec, dict):
         return np.full(len(arm_id), int(spec), dtype=np.int64)
     unknown = sorted(set(map(str, pd.unique(arm_id))) - set(spec))
     if unknown:
-        raise ValueError(f"simulation model {model.get('study')!r}: cycle_delay_days_max has no value for arm(s) "
+        raise ValueError(f"simulation model {model.get('study')!r}: {key} has no value for arm(s) "
                          f"{unknown}; give one per arm ({sorted(spec)} given)")
     return pd.Series(arm_id).map({k: int(v) for k, v in spec.items()}).to_numpy(dtype=np.int64)
 
 
+def cycle_delay_max(model: dict, arm_id: np.ndarray) -> np.ndarray:
+    """Each patient's largest cycle delay (days): ``cycle_delay_days_max`` of the model, one
+    number for every arm or a mapping arm id -> number (arms of a trial delay differently,
+    e.g. ICARIA-MM's relative dose intensities); 0 when absent."""
+    return per_arm_days(model, "cycle_delay_days_max", arm_id)
+
+
+def _uniform_days(model: dict, key: str, arm_id: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per patient a uniform integer 0..``key`` days (:func:`per_arm_days`); no draw when the
+    model has none (the other streams of a model without it stay as they were)."""
+    hi = per_arm_days(model, key, arm_id)
+    return rng.integers(0, hi + 1, len(arm_id)).astype(float) if hi.any() else np.zeros(len(arm_id))
+
+
+def response_visit_distribution(spec: dict, arm: str) -> dict:
+    """``first_response_visit`` of an arm: the model's mapping visit -> probability, either one
+    for every arm or per arm id (a mapping whose keys are arm ids)."""
+    fr = spec["first_response_visit"]
+    if not all(isinstance(v, dict) for v in fr.values()):
+        return fr
+    if arm not in fr:
+        raise ValueError(f"first_response_visit has no distribution for arm {arm!r} ({sorted(fr)} given)")
+    return fr[arm]
+
+
+def first_response_visits(spec: dict, arm_id: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Visit number (1 = first post-baseline assessment) of each patient's first response
+    (>= PR; >= MR for a best response MR), drawn from the arm's ``first_response_visit`` by
+    inverse CDF of one uniform a patient (the draw ``Generator.choice`` makes with ``p``)."""
+    u = rng.random(len(arm_id))
+    out = np.zeros(len(arm_id))
+    for a in pd.unique(arm_id):
+        fr = response_visit_distribution(spec, a)
+        sel = arm_id == a
+        cdf = np.cumsum(_norm(fr.values()))
+        cdf /= cdf[-1]
+        out[sel] = np.array(list(fr), dtype=float)[np.searchsorted(cdf, u[sel], side="right")]
+    return out
+
+
+#: IMWG category steps above PR: the labs simulator ramps one category a visit up to the best
+#: response (labs._visit_categories), so a best response ``k`` steps above PR is first PR ``k``
+#: visits before the best-response visit.
+STEPS_ABOVE_PR = {"sCR": 3, "CR": 2, "VGPR": 1, "PR": 0, "MR": 0}
+
+
 def course_events(study_id: str, arm_id: np.ndarray, covariates: dict[str, np.ndarray],
                   rngs: list[np.random.Generator]) -> dict[str, np.ndarray]:
-    """Stage 1: follow-up, event days, assessment interval, best response, response day."""
+    """Stage 1: follow-up, event days, first-dose day, assessment interval, best response,
+    response day."""
     cal = calibrated(study_id)
     m = cal.model
     n = len(arm_id)
@@ -168,27 +221,30 @@ def course_events(study_id: str, arm_id: np.ndarray, covariates: dict[str, np.nd
     offset, potential, censor = follow_up(cal, n, r_fu)
     ttp, os_ = latent_times(cal, arm_id, covariates, r_ev)
     A = (int(m["assessment_interval_days"]) + r_vis.integers(0, cycle_delay_max(m, arm_id) + 1, n)).astype(float)
+    g = _uniform_days(m, "first_dose_delay_days_max", arm_id, r_vis)   # index -> cycle 1 day 1
     death = np.ceil(np.maximum(os_, 1.0))
-    # progression documented at the first assessment on/after the latent time (randomised rounding: the
-    # latent day is the calibrated time minus U x interval, so observed times are unbiased for it)
-    P = np.ceil(np.maximum(ttp - r_vis.random(n) * A, 1.0) / A) * A
+    # progression documented at the first assessment (g + k x interval) on/after the latent time
+    # (randomised rounding: the latent day is the calibrated time minus U x interval, so observed
+    # times are unbiased for it)
+    P = g + np.ceil(np.maximum(ttp - g - r_vis.random(n) * A, 1.0) / A) * A
     prog = np.where(np.isfinite(ttp) & (ttp < os_) & (P < death), P, np.nan)
     dead = death <= censor
     last = np.where(dead, death, censor)
     prog = np.where(prog < last, prog, np.nan)   # the confirming assessment needs a later day
     inf_prog = np.where(np.isnan(prog), np.inf, prog)
     room = np.fmin(inf_prog, last + 1)
-    eligible = room > 2 * A
-    assessed = (last >= A) | ~np.isnan(prog)      # at least one assessment (the progression visit counts)
-    br = best_response(m["response"], arm_id, inf_prog, eligible, assessed, inf_prog, A, r_vis)
+    eligible = room > g + 2 * A
+    assessed = (last >= g + A) | ~np.isnan(prog)      # at least one assessment (the progression visit counts)
+    br = best_response(m["response"], arm_id, inf_prog, eligible, assessed, inf_prog, g + A, r_vis)
     prog = np.where(br == "NE", np.nan, prog)
-    fr = m["response"]["first_response_visit"]
-    visits = r_vis.choice(np.array(list(fr), dtype=float), p=_norm(fr.values()), size=n)
-    max_visit = np.floor((np.fmin(np.where(np.isnan(prog), np.inf, prog), last + 1) - 1) / A) - 1
-    v = np.clip(np.minimum(visits, max_visit), 1, None)
+    # first response (>= PR) at visit v1; the best response k categories above PR k visits later
+    v1 = first_response_visits(m["response"], arm_id, r_vis)
+    steps = pd.Series(br).map(STEPS_ABOVE_PR).fillna(0).to_numpy()
+    max_visit = np.floor((np.fmin(np.where(np.isnan(prog), np.inf, prog), last + 1) - 1 - g) / A) - 1
+    v = np.clip(np.minimum(v1 + steps, max_visit), 1, None)
     has_resp = np.isin(br, ("sCR", "CR", "VGPR", "PR", "MR"))
-    return {"arm_id": arm_id, "offset": offset, "ttp": ttp, "os": os_, "A": A, "death": death, "dead": dead,
-            "last": last, "prog": prog, "best": br, "response_day": np.where(has_resp, v * A, np.nan)}
+    return {"arm_id": arm_id, "offset": offset, "ttp": ttp, "os": os_, "A": A, "g": g, "death": death,
+            "dead": dead, "last": last, "prog": prog, "best": br, "response_day": np.where(has_resp, g + v * A, np.nan)}
 
 
 def course_treatment_end(ev: dict[str, np.ndarray], params: dict[str, tuple[float, float, float]],
@@ -196,7 +252,8 @@ def course_treatment_end(ev: dict[str, np.ndarray], params: dict[str, tuple[floa
                          rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Stage 2: end of treatment. ``params[arm]`` = (stop hazard per month, share called
     progression, share of the rest for an adverse event); ``reasons[arm]``: weights of the
-    remaining reasons."""
+    remaining reasons. A progression stops treatment 0..``days_after_progression`` days after
+    the progression visit; the other stop times count from the first dose (day ``g``)."""
     arm_id = ev["arm_id"]
     n = len(arm_id)
     lam, share, ae_share = (np.zeros(n) for _ in range(3))
@@ -210,11 +267,12 @@ def course_treatment_end(ev: dict[str, np.ndarray], params: dict[str, tuple[floa
         keys = np.array(list(w) or ["other"], dtype=object)
         cum = np.cumsum(_norm(w.values()) if w else [1.0])
         other[sel] = keys[np.minimum(np.searchsorted(cum, u_other[sel], side="right"), len(keys) - 1)]
-    stop = np.ceil(e / np.maximum(lam, 1e-12) * DAYS_PER_MONTH)
+    g = ev["g"]
+    stop = g + np.ceil(e / np.maximum(lam, 1e-12) * DAYS_PER_MONTH)
     prog = ev["prog"]
     prog_eot = np.where(np.isnan(prog), np.inf, prog + rng.integers(0, days_after_progression + 1, n))
     ne = ev["best"] == "NE"
-    ne_stop = np.where(ne, rng.integers(1, 20, n).astype(float), np.inf)
+    ne_stop = np.where(ne, g + rng.integers(1, 20, n), np.inf)
     cand = np.column_stack([prog_eot, np.where(ev["dead"], ev["death"], np.inf), stop, ne_stop])
     which = np.argmin(cand, axis=1)
     eot = cand[np.arange(n), which]
@@ -365,6 +423,7 @@ def simulate_course(study_id: str, arm_id: np.ndarray, covariates: dict[str, np.
         "death_day": np.where(dead, ev["death"], np.nan), "last_contact_day": ev["last"],
         "eot_day": te["eot"], "eot_reason": te["eot_reason"], "best_response": ev["best"],
         "response_day": ev["response_day"], "assessment_interval_days": ev["A"].astype(np.int64),
+        "first_dose_day": ev["g"].astype(np.int64),
         "next_line_day": nl["next_line_day"], "next_line_progression_day": nl["next_line_progression_day"],
         "death_cause": cause.astype(object),
     })

@@ -6,8 +6,9 @@ patients with a dose reduction (ICARIA-MM Table 2).
 
 Model
 -----
-* Cycles start every ``assessment_interval_days`` (the latent cycle spacing: the protocol's
-  28 days plus the patient's cycle delay) from the index date; a cycle is started when it
+* Cycle 1 starts on ``first_dose_day`` (days after the index date; 0 when the latent frame
+  has no such column), the next ones every ``assessment_interval_days`` (the latent cycle
+  spacing: the protocol's 28 days plus the patient's cycle delay); a cycle is started when it
   starts before the end of treatment (``eot_day``, or the end of observation while ongoing:
   the day-1 visit that ends treatment, e.g. by finding progression, starts no cycle, and no
   cycle starts on or after ``progression_day``), and a dose is given when its date is on or
@@ -74,18 +75,27 @@ def _treatment_end(latent: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.floor(np.fmin(np.where(np.isnan(eot), obs, eot), obs)), eot
 
 
+def first_dose_day(latent: pd.DataFrame) -> np.ndarray:
+    """Cycle 1 day 1, days from the index date (``first_dose_day``; 0 when the column is absent)."""
+    if "first_dose_day" not in latent.columns:
+        return np.zeros(len(latent))
+    return np.nan_to_num(_days(latent, "first_dose_day"), nan=0.0)
+
+
 def treatment_window(latent: pd.DataFrame) -> pd.DataFrame:
     """Per patient (days from the index date): ``end`` = last day a dose may be given,
     ``last_cycle_start`` = start of the last cycle started (no cycle starts on/after the end of
-    treatment or on/after ``progression_day``), ``last_dose_min`` = the last weekly dosing day
-    (cycle days 1, 8, 15, 22) of the last cycle on or before ``end``: the last dose of a weekly
-    drug unless omitted (the adverse-event simulator keeps events within 30 days of it)."""
+    treatment or on/after ``progression_day``), ``last_dose_min`` = the last
+    weekly dosing day (cycle days 1, 8, 15, 22) of the last cycle on or before ``end``: the last
+    dose of a weekly drug unless omitted (the adverse-event simulator keeps events within 30
+    days of it). Cycle 1 starts on ``first_dose_day``."""
     T, _ = _treatment_end(latent)
-    S = np.fmin(T, _days(latent, "progression_day"))
     A = np.maximum(pd.to_numeric(latent["assessment_interval_days"]).to_numpy(dtype=float), 1.0)
+    g = first_dose_day(latent)
+    S = np.fmin(T, _days(latent, "progression_day")) - g
     start = (np.maximum(np.ceil(S / A), 1) - 1) * A
-    weekly = start + np.minimum(7.0 * np.floor(np.maximum(T - start, 0.0) / 7.0), 21.0)
-    return pd.DataFrame({"end": T, "last_cycle_start": start, "last_dose_min": weekly})
+    weekly = start + np.minimum(7.0 * np.floor(np.maximum(T - g - start, 0.0) / 7.0), 21.0)
+    return pd.DataFrame({"end": T, "last_cycle_start": g + start, "last_dose_min": g + weekly})
 
 
 class _Slots:
@@ -168,11 +178,15 @@ def simulate_administrations(latent: pd.DataFrame, rng: np.random.Generator,
     arm_ids = {a.label: a.id for a in study.arms} if study is not None else {}
     n_all = len(latent)
     T_all, eot_all = _treatment_end(latent)
-    S_all = np.fmin(T_all, _days(latent, "progression_day"))  # no cycle starts on/after progression
     A_all = np.maximum(pd.to_numeric(latent["assessment_interval_days"]).to_numpy(dtype=float), 1.0)
+    g_all = first_dose_day(latent)
+    S_all = np.fmin(T_all, _days(latent, "progression_day")) - g_all  # no cycle on/after progression;
+    # from here on, days count from the first dose (cycle 1 day 1)
+    T_all, eot_all = T_all - g_all, eot_all - g_all
     age_all = pd.to_numeric(latent["age"]).to_numpy(dtype=float)
     treated = latent["treated"].to_numpy(dtype=bool) if "treated" in latent.columns else np.ones(n_all, dtype=bool)
-    index_all = pd.to_datetime(latent["index_date"]).to_numpy().astype("datetime64[D]")
+    index_all = (pd.to_datetime(latent["index_date"]).to_numpy().astype("datetime64[D]")
+                 + g_all.astype(np.int64).astype("timedelta64[D]"))   # cycle 1 day 1
     pid_all = latent["patient_id"].to_numpy(dtype=object)
     arm_all = latent["arm"].astype(str).to_numpy()
     reg_all = latent["regimen"].astype(str).to_numpy()

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._published import published_rate
+from .dosing import first_dose_day
 
 # IMWG category codes as in mmevidence.derive.imwg.criteria (PD < SD < MR < PR < VGPR < CR < sCR)
 PD, SD, MR, PR, VGPR, CR, SCR = range(7)
@@ -128,26 +129,28 @@ def _observation_end(latent: pd.DataFrame) -> np.ndarray:
 
 class _Schedule:
     """Assessment visits of every patient: ``n_pre`` scheduled visits before progression
-    (every ``interval`` days from the index date), then the PD visit and its confirming visit."""
+    (every ``interval`` days from the first dose, the day 1 of cycles 2, 3, ...), then the PD
+    visit and its confirming visit. Days count from the index date; ``g`` is the first-dose day."""
 
     def __init__(self, latent: pd.DataFrame, best: np.ndarray, exceptions: dict[str, int]) -> None:
         n = len(latent)
         A = np.maximum(pd.to_numeric(latent["assessment_interval_days"]).to_numpy(dtype=float), 1.0)
+        g = first_dose_day(latent)
         obs_end = _observation_end(latent)
         prog = _days(latent, "progression_day")
         has_prog = ~np.isnan(prog) & (best != NE)
         exceptions["ne_with_progression"] = ~np.isnan(prog) & (best == NE)
         exceptions["pd_without_progression"] = (best == PD) & np.isnan(prog)
-        P = np.ceil(np.where(has_prog, np.maximum(prog, 1.0), 0.0) / A) * A
+        P = g + np.ceil(np.where(has_prog, np.maximum(prog - g, 1.0), 0.0) / A) * A
         late = has_prog & (P > obs_end)
         P = np.where(late, np.maximum(np.ceil(prog), 1.0), P)
         C = np.fmin(P + A, obs_end)
         bad = has_prog & (C <= P)
         exceptions["confirmation_after_last_contact"] = bad
         C = np.where(bad, P + 1.0, C)
-        n_pre = np.where(has_prog, np.ceil(P / A) - 1, np.floor(np.maximum(obs_end, 0.0) / A))
-        n_pre = np.where((best == PD) | (best == NE), 0, n_pre).astype(np.int64)
-        self.n, self.A, self.obs_end = n, A, obs_end
+        n_pre = np.where(has_prog, np.ceil((P - g) / A) - 1, np.floor(np.maximum(obs_end - g, 0.0) / A))
+        n_pre = np.where((best == PD) | (best == NE), 0, np.maximum(n_pre, 0)).astype(np.int64)
+        self.n, self.A, self.g, self.obs_end = n, A, g, obs_end
         self.has_prog, self.P, self.C, self.n_pre = has_prog, P, C, n_pre
         self.n_pd = np.where(has_prog, 2, 0).astype(np.int64)
 
@@ -155,7 +158,7 @@ class _Schedule:
 def _response_index(latent: pd.DataFrame, best: np.ndarray, sch: _Schedule, exceptions: dict[str, int]) -> np.ndarray:
     """Index (0-based, among the pre-progression visits) of the first visit at the best response."""
     rday = _days(latent, "response_day")
-    r = np.where(np.isnan(rday), 0, np.ceil(np.nan_to_num(rday) / sch.A) - 1).astype(np.int64)
+    r = np.where(np.isnan(rday), 0, np.ceil((np.nan_to_num(rday) - sch.g) / sch.A) - 1).astype(np.int64)
     responder = best >= MR
     exceptions["too_few_assessments"] = responder & (sch.n_pre == 1)
     exceptions["no_assessment"] = (best >= SD) & (sch.n_pre == 0)
@@ -300,7 +303,7 @@ def _disease_labs(latent, best, meas, sch: _Schedule, r, rng, index, screen, pid
     start = np.cumsum(k) - k
     j = np.arange(len(p)) - start[p]
     pre = j < sch.n_pre[p]
-    day = np.where(pre, (j + 1) * sch.A[p], np.where(j == sch.n_pre[p], sch.P[p], sch.C[p]))
+    day = np.where(pre, sch.g[p] + (j + 1) * sch.A[p], np.where(j == sch.n_pre[p], sch.P[p], sch.C[p]))
     cat = np.where(pre, _visit_categories(best[p], r[p], j), PD)
     cat = np.where(pre & flc_meas[p] & (cat == MR), SD, cat)
     cat = np.where(pre & flc_meas[p] & (cat == CR), SCR, cat)
@@ -472,15 +475,16 @@ def _baseline_and_heme(latent, sch: _Schedule, rng_base, rng_heme, screen, index
     ]
     baseline = parts
 
-    # on-treatment hematology: day 14 (cycle 1 day 15), then every assessment until the end of
+    # on-treatment hematology: cycle 1 day 15, then every assessment until the end of
     # treatment (or the end of observation when ongoing)
     eot = _days(latent, "eot_day")
     t_end = np.fmin(np.where(np.isnan(eot), sch.obs_end, eot), sch.obs_end)
-    k = np.where(t_end >= 14, 1 + np.floor(np.maximum(t_end, 0) / sch.A), 0).astype(np.int64)
+    t_rel = t_end - sch.g                  # days from the first dose
+    k = np.where(t_rel >= 14, 1 + np.floor(np.maximum(t_rel, 0) / sch.A), 0).astype(np.int64)
     p = np.repeat(np.arange(n), k)
     start = np.cumsum(k) - k
     j = np.arange(len(p)) - start[p]
-    day = np.where(j == 0, 14.0, j * sch.A[p])
+    day = sch.g[p] + np.where(j == 0, 14.0, j * sch.A[p])
     at_worst = j == np.floor(rng_heme.random(n) * np.maximum(k, 1)).astype(np.int64)[p]
     hdate = index[p] + day.astype("timedelta64[D]")
     rows = []

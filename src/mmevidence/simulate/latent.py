@@ -25,10 +25,14 @@ Course (``simulate.course``)
     first assessment (no progression recorded). ``response_day``: first assessment at the best
     response (sCR..MR; NaN otherwise), at least one assessment before progression.
     ``assessment_interval_days``: this patient's assessment spacing (the protocol interval plus
-    a per-patient cycle delay of 0..``cycle_delay_days_max`` days): assessments at
-    k x interval, k >= 1, continuing after the end of treatment until progression.
-    ``progression_day``: the assessment day (a multiple of the interval) at which IMWG
-    progression is documented; the confirming assessment is one interval later.
+    a per-patient cycle delay of 0..``cycle_delay_days_max`` days) = the cycle length.
+    ``first_dose_day``: cycle 1 day 1 (0..``first_dose_delay_days_max`` days after the index
+    date); cycle k starts on ``first_dose_day + (k - 1) x interval`` and disease assessments
+    fall on the day 1 of every cycle from cycle 2, ``first_dose_day + k x interval``, k >= 1,
+    continuing after the end of treatment until progression. The clinical simulators read
+    a missing column as 0 (cycle 1 on the index date).
+    ``progression_day``: the assessment day at which IMWG progression is documented; the
+    confirming assessment is one interval later.
     ``death_day``, ``death_cause``; ``last_contact_day`` (= death day if dead; >= every other
     day; the cut-off minus 0-13 days or the loss-to-follow-up day otherwise).
     ``eot_day``, ``eot_reason`` (progression / adverse_event / death / patient_decision /
@@ -49,7 +53,8 @@ LATENT_COLUMNS: tuple[str, ...] = (
     "age", "sex", "weight_kg", "height_cm", "ecog", "myeloma_type", "light_chain", "iss_stage_at_diagnosis",
     "iss_stage_at_entry", "prior_asct", "diagnosis_date", "measurable",
     "bl_hemoglobin", "bl_creatinine", "bl_albumin", "bl_beta2_microglobulin",
-    "best_response", "response_day", "assessment_interval_days", "progression_day", "death_day", "death_cause",
+    "best_response", "response_day", "assessment_interval_days", "first_dose_day", "progression_day", "death_day",
+    "death_cause",
     "last_contact_day", "eot_day", "eot_reason", "next_line_day", "next_line_progression_day", "treated",
 )
 
