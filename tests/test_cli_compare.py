@@ -10,7 +10,6 @@ preprocessing -- R: 0.00627564 -- RMS 0.0030).
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import duckdb
@@ -28,17 +27,10 @@ TARGETS = {"age": (60 + 68 + 74) / 3, "iss_at_entry=I": 64 / 151, "iss_at_entry=
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    from mmevidence.derive.pipeline import _write, derive_all
-    from mmevidence.simulate import simulate_study
-    from mmevidence.simulate.engine import as_store_tables
+def store(tmp_path_factory, derived_cohort) -> Path:
+    from mmevidence.derive.pipeline import _write
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tables = simulate_study("image", n=120, seed=1, require_clinical=False)
-        cutoff = pd.Timestamp(tables["_latent"]["data_cutoff"].iloc[0])
-        source = as_store_tables(tables)  # the tables as ingest stores them
-        datasets, _ = derive_all(source, cutoff=cutoff)
+    _, datasets = derived_cohort("image", n=120, seed=1)
     path = tmp_path_factory.mktemp("store") / "image.duckdb"
     con = duckdb.connect(str(path))
     for name in ("adsl", "adtte", "adrs"):

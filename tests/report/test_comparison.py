@@ -152,18 +152,12 @@ def test_maic_tables_cells() -> None:
 # ----------------------------------------------------------------------------- part 2: the demo comparison
 
 @pytest.fixture(scope="module")
-def image_cohort():
+def image_cohort(derived_cohort):
     from mmevidence.analysis.run import run_analysis
-    from mmevidence.derive.pipeline import derive_all
-    from mmevidence.simulate import simulate_study
-    from mmevidence.simulate.engine import as_store_tables
 
+    _, datasets = derived_cohort("image", n=120, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tables = simulate_study("image", n=120, seed=1, require_clinical=False)
-        cutoff = pd.Timestamp(tables["_latent"]["data_cutoff"].iloc[0])
-        source = as_store_tables(tables)  # the tables as ingest stores them
-        datasets, _ = derive_all(source, cutoff=cutoff)
         records = run_analysis(datasets, "image")
     return datasets, records
 

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from mmevidence.derive.adtte import DAYS_PER_MONTH
 from mmevidence.analysis.results import as_frame, record
 from mmevidence.stats import (
     clopper_pearson, cox_ph, fisher_exact, kaplan_meier, logistic_regression, logrank_test, maxstat_cutpoint,
@@ -411,7 +412,7 @@ def response_by_subgroup(adsl: pd.DataFrame, adrs: pd.DataFrame, subgroups: Sequ
 
 
 def first_response_months(adsl: pd.DataFrame, adrs: pd.DataFrame, responders: Sequence[str] = RESPONDERS,
-                          days_per_month: float = 30.4375) -> pd.Series:
+                          days_per_month: float = DAYS_PER_MONTH) -> pd.Series:
     """Months from ``adsl.index_date`` to the first per-visit (``OVR``) response in ``responders``
     (``confirmed_response`` where present, else ``response``); patients never responding are absent."""
     ovr = adrs.loc[adrs["param"] == "OVR"].copy()

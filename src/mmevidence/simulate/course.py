@@ -7,7 +7,7 @@ Conventions (days from the index date, day 0 = index):
   0..``first_dose_delay_days_max`` (per arm or for all arms; 0 when absent). Disease
   assessments on the day 1 of every later cycle, ``g + k * interval`` (k >= 1), the patient's
   interval being the protocol one plus a per-patient cycle delay of 0..``cycle_delay_days_max``
-  days (:func:`cycle_delay_max`) (the clinical labs simulator puts assessments on this grid,
+  days (:func:`per_arm_days`) (the clinical labs simulator puts assessments on this grid,
   the dosing simulator the cycles). Progression is documented at the first
   assessment on or after a latent day = calibrated time - U x interval (U uniform):
   randomised rounding, unbiased for the calibrated time, and with intervals differing
@@ -63,7 +63,8 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import norm
 
-from .events import DAYS_PER_MONTH, enrolment_fraction, sample_ttp_os
+from ..derive.adtte import DAYS_PER_MONTH
+from .events import enrolment_fraction, sample_ttp_os
 from .model import Calibrated, calibrated
 
 ORDER = ("sCR", "CR", "VGPR", "PR", "MR", "SD", "PD", "NE")
@@ -164,13 +165,6 @@ def per_arm_days(model: dict, key: str, arm_id: np.ndarray) -> np.ndarray:
     return pd.Series(arm_id).map({k: int(v) for k, v in spec.items()}).to_numpy(dtype=np.int64)
 
 
-def cycle_delay_max(model: dict, arm_id: np.ndarray) -> np.ndarray:
-    """Each patient's largest cycle delay (days): ``cycle_delay_days_max`` of the model, one
-    number for every arm or a mapping arm id -> number (arms of a trial delay differently,
-    e.g. ICARIA-MM's relative dose intensities); 0 when absent."""
-    return per_arm_days(model, "cycle_delay_days_max", arm_id)
-
-
 def _uniform_days(model: dict, key: str, arm_id: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Per patient a uniform integer 0..``key`` days (:func:`per_arm_days`); no draw when the
     model has none (the other streams of a model without it stay as they were)."""
@@ -220,7 +214,8 @@ def course_events(study_id: str, arm_id: np.ndarray, covariates: dict[str, np.nd
     r_fu, r_ev, r_vis = rngs
     offset, potential, censor = follow_up(cal, n, r_fu)
     ttp, os_ = latent_times(cal, arm_id, covariates, r_ev)
-    A = (int(m["assessment_interval_days"]) + r_vis.integers(0, cycle_delay_max(m, arm_id) + 1, n)).astype(float)
+    delay = per_arm_days(m, "cycle_delay_days_max", arm_id)
+    A = (int(m["assessment_interval_days"]) + r_vis.integers(0, delay + 1, n)).astype(float)
     g = _uniform_days(m, "first_dose_delay_days_max", arm_id, r_vis)   # index -> cycle 1 day 1
     death = np.ceil(np.maximum(os_, 1.0))
     # progression documented at the first assessment (g + k x interval) on/after the latent time

@@ -34,7 +34,6 @@ from typing import Sequence
 import numpy as np
 from scipy.optimize import brentq
 
-DAYS_PER_MONTH = 30.4375
 
 #: Grid (months) on which the TTP survival function is tabulated for inversion.
 _GRID = np.concatenate([np.linspace(0.0, 120.0, 24001), np.linspace(120.0, 1200.0, 2001)[1:]])

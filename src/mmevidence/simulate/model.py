@@ -19,8 +19,8 @@ import numpy as np
 import yaml
 from scipy.stats import norm
 
-from .events import (DAYS_PER_MONTH, EndpointModel, Prognostic, endpoint_model, enrolment_fraction,
-                     solve_accrual_shape)
+from ..derive.adtte import DAYS_PER_MONTH
+from .events import EndpointModel, Prognostic, endpoint_model, enrolment_fraction, solve_accrual_shape
 
 MODELS = Path(__file__).parent / "models"
 

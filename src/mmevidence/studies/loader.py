@@ -394,6 +394,12 @@ def _ae_groups(v: Any, where: str) -> tuple[AeGroup, ...]:
     return tuple(out)
 
 
+def _note_if_no_variable(d: dict, where: str) -> None:
+    """A subgroup or baseline row without an adsl ``variable`` must say why in ``note``."""
+    if d.get("variable") is None and not d.get("note"):
+        raise _fail(where, "field 'note': required when 'variable' is null (why the data model has no column)")
+
+
 def _report(v: Any, where: str) -> ReportLayout:
     """The ``report:`` section: ``{style, adverse_events: {AeLayout field: value}}`` (lists become tuples)."""
     d = _mapping(v or {}, where)
@@ -489,8 +495,7 @@ def parse_study(data: Any, path: str = "<study>") -> Study:
         w = f"{path} subgroups[{i}]"
         s = _mapping(s, w)
         _keys(Subgroup, s, w)
-        if s.get("variable") is None and not s.get("note"):
-            raise _fail(w, "field 'note': required when 'variable' is null (why the data model has no column)")
+        _note_if_no_variable(s, w)
         subgroups.append(Subgroup(variable=_text(s.get("variable"), w, "variable"),
                                   label=_text(s["label"], w, "label", True),
                                   levels=_levels(s.get("levels"), w, "levels") or (),
@@ -501,8 +506,7 @@ def parse_study(data: Any, path: str = "<study>") -> Study:
         w = f"{path} baseline[{i}]"
         b = _mapping(b, w)
         _keys(BaselineRow, b, w)
-        if b.get("variable") is None and not b.get("note"):
-            raise _fail(w, "field 'note': required when 'variable' is null (why the data model has no column)")
+        _note_if_no_variable(b, w)
         baseline.append(BaselineRow(
             variable=_text(b.get("variable"), w, "variable"), label=_text(b["label"], w, "label", True),
             kind=_choice(b["kind"], ("continuous", "categorical"), w, "kind"),

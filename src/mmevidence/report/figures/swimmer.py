@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mmevidence.derive.adtte import DAYS_PER_MONTH
 from mmevidence.report.figures.style import (OKABE_ITO, FigureOutput, group_colors, new_figure, save_figure,
                                              style_context)
 
-DAYS_PER_MONTH = 30.4375
 #: Marker and colour per end-of-treatment reason (canonical ``end_of_treatment_reason`` values);
 #: any other reason is drawn as "other".
 REASON_MARKERS: dict[str, tuple[str, str, str]] = {
