@@ -110,6 +110,22 @@ def test_reconstruct_checkmate067_running_minimum(trimmed_at_risk, tmp_path) -> 
     assert round(acc["max_abs_diff"], 4) == 0.0062 and round(acc["rms_diff"], 4) == 0.0030
 
 
+def test_reconstruct_events_steps(tmp_path) -> None:
+    # the hand-worked curve of tests/compare/test_reconstruct_events.py: drops drawn at t = 1, 2, 3 read
+    # 0.85, 0.81, 0.70 with 10 at risk; Guyot's rounding gives events at 1, 1, 3, "steps" one at each drop
+    curve = tmp_path / "curve.csv"
+    pd.DataFrame({"time": [0, 1, 1, 2, 2, 3, 3, 4],
+                  "survival": [1, 1, 0.85, 0.85, 0.81, 0.81, 0.70, 0.70]}).to_csv(curve, index=False)
+    risk = tmp_path / "risk.csv"
+    pd.DataFrame({"time": [0], "n_risk": [10]}).to_csv(risk, index=False)
+    for events, expected in (("guyot", [1.0, 1.0, 3.0]), ("steps", [1.0, 2.0, 3.0])):
+        out = tmp_path / events
+        r = run("reconstruct", "--curve", curve, "--at-risk", risk, "--events", events, "--out", out)
+        assert r.exit_code == 0, r.output
+        ipd = pd.read_csv(out / "ipd.csv")
+        assert ipd.loc[ipd["event"] == 1, "time"].tolist() == expected
+
+
 def test_reconstruct_refuses_at_risk_row_after_the_curve(tmp_path) -> None:
     r = run("reconstruct", "--curve", CURVE, "--at-risk", AT_RISK, "--out", tmp_path / "x")
     assert r.exit_code == 2

@@ -9,9 +9,13 @@ takes the at-risk table every 3 months, reconstructs both arms with
 mmevidence.compare.reconstruct_ipd and compares the KM medians and the Cox HR of the
 reconstructed data with those of the simulated data.
 
+The digitiser reads every step at its top and foot, the input ``events="steps"`` is made for:
+that is the default configuration (:data:`CONFIGURATIONS`); the appendix code's rounding with
+either preparation of the readings is run on the same trials for comparison.
+
 Run ``python tests/compare/reconstruction_scenarios.py [n_seeds]`` to print the markdown tables of
 docs/compare.md: the fixed-seed table, the pass rates over seeds 1..n_seeds (default 30) for each
-input preprocessing of reconstruct_ipd, and their summary.
+configuration of reconstruct_ipd, and their summary (two worker processes).
 """
 
 from __future__ import annotations
@@ -129,12 +133,22 @@ def _hr(control: pd.DataFrame, treated: pd.DataFrame) -> float:
     return cox_ph(data, "time", "event", ["trt"]).hazard_ratio("trt").estimate
 
 
-def run_scenario(distribution: str, censoring: str, seed: int = SEED, preprocess: str = "antitonic") -> ScenarioResult:
-    """One simulated trial; ``preprocess`` is passed to reconstruct_ipd (the same data for either)."""
+#: reconstruct_ipd options compared: name -> (preprocess, events). The first is the default.
+CONFIGURATIONS: dict[str, tuple[str, str]] = {
+    "steps": ("antitonic", "steps"),
+    "guyot": ("antitonic", "guyot"),
+    "guyot, running_min": ("running_min", "guyot"),
+}
+
+
+def run_scenario(distribution: str, censoring: str, seed: int = SEED,
+                 configuration: str = "steps") -> ScenarioResult:
+    """One simulated trial reconstructed with one of :data:`CONFIGURATIONS` (the same data for each)."""
+    preprocess, events = CONFIGURATIONS[configuration]
     rng = np.random.default_rng([seed, list(DISTRIBUTIONS).index(distribution), list(CENSORING).index(censoring)])
     inverse = DISTRIBUTIONS[distribution]
     arms = [simulate_arm(rng, inverse, 1.0, CENSORING[censoring]), simulate_arm(rng, inverse, HR, CENSORING[censoring])]
-    rebuilt = [compare.reconstruct_ipd(*digitise(rng, arm), preprocess=preprocess) for arm in arms]
+    rebuilt = [compare.reconstruct_ipd(*digitise(rng, arm), preprocess=preprocess, events=events) for arm in arms]
     censored = 100 * float(np.mean(np.concatenate([1 - a["event"].to_numpy() for a in arms])))
     return ScenarioResult(distribution, censoring, censored, tuple(_median(a) for a in arms),
                           tuple(_median(a) for a in rebuilt), _hr(*arms), _hr(*rebuilt))
@@ -159,30 +173,36 @@ def markdown(results: list[ScenarioResult]) -> str:
 Runs = dict[tuple[str, str], list[ScenarioResult | None]]  # per scenario, per seed 1..n; None = refused
 
 
-def collect(n_seeds: int, preprocess: str = "antitonic") -> Runs:
+def _run_or_none(job: tuple[str, str, int, str]) -> ScenarioResult | None:
+    try:
+        return run_scenario(*job)
+    except ValueError:
+        return None
+
+
+def collect(n_seeds: int, configuration: str = "steps", workers: int = 2) -> Runs:
     """Every scenario for seeds 1..n_seeds; a run refused with a ValueError (the curve read as 0, or
     reconstructed as 0, while the at-risk table still has patients) is None."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(d, c, seed, configuration) for d in DISTRIBUTIONS for c in CENSORING for seed in range(1, n_seeds + 1)]
+    with ProcessPoolExecutor(workers) as pool:
+        results = list(pool.map(_run_or_none, jobs, chunksize=8))
     out: Runs = {}
-    for d in DISTRIBUTIONS:
-        for c in CENSORING:
-            out[d, c] = []
-            for seed in range(1, n_seeds + 1):
-                try:
-                    out[d, c].append(run_scenario(d, c, seed, preprocess))
-                except ValueError:
-                    out[d, c].append(None)
+    for (d, c, _, _), result in zip(jobs, results):
+        out.setdefault((d, c), []).append(result)
     return out
 
 
-def pass_rates(by_preprocess: dict[str, Runs]) -> str:
+def pass_rates(by_configuration: dict[str, Runs]) -> str:
     """Markdown table: per scenario, runs refused, and among the others the share meeting each criterion and
-    the worst errors; each cell gives the figures of every preprocessing, in order, separated by " / "."""
-    names = " / ".join(by_preprocess)
+    the worst errors; each cell gives the figures of every configuration, in order, separated by " / "."""
+    names = " / ".join(by_configuration)
     lines = [f"| distribution | censoring | refused ({names}) | medians within 5% | HR within 0.05 | "
              "worst median error % | worst HR error |", "|---|---|---:|---:|---:|---:|---:|"]
-    for d, c in next(iter(by_preprocess.values())):
+    for d, c in next(iter(by_configuration.values())):
         cells: list[list[str]] = [[] for _ in range(5)]
-        for runs in by_preprocess.values():
+        for runs in by_configuration.values():
             results = runs[d, c]
             done = [r for r in results if r is not None]
             med = [r.median_rel_error for r in done]
@@ -196,19 +216,19 @@ def pass_rates(by_preprocess: dict[str, Runs]) -> str:
     return "\n".join(lines)
 
 
-def preprocess_summary(by_preprocess: dict[str, Runs]) -> str:
-    """Markdown table, one row per preprocessing, over all scenarios and seeds: runs refused; medians and HR
-    within the criterion, the runs where only this preprocessing meets the median criterion, mean and worst
-    errors, and the mean signed median error (bias), over the runs that no preprocessing refused (the same
+def configuration_summary(by_configuration: dict[str, Runs]) -> str:
+    """Markdown table, one row per configuration, over all scenarios and seeds: runs refused; medians and HR
+    within the criterion, the runs where only this configuration meets the median criterion, mean and worst
+    errors, and the mean signed median error (bias), over the runs that no configuration refused (the same
     simulated trials for every row)."""
-    keys = [(sc, i) for sc, results in next(iter(by_preprocess.values())).items() for i in range(len(results))]
-    common = [k for k in keys if all(runs[k[0]][k[1]] is not None for runs in by_preprocess.values())]
-    lines = [f"| preprocess | refused (of {len(keys)}) | medians within 5% (of {len(common)}) | only this one "
+    keys = [(sc, i) for sc, results in next(iter(by_configuration.values())).items() for i in range(len(results))]
+    common = [k for k in keys if all(runs[k[0]][k[1]] is not None for runs in by_configuration.values())]
+    lines = [f"| configuration | refused (of {len(keys)}) | medians within 5% (of {len(common)}) | only this one "
              "| mean median error % | mean signed median error % | worst median error % | HR within 0.05 "
              "| worst HR error |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     passed = {name: np.array([runs[sc][i].median_rel_error < 0.05 for sc, i in common])
-              for name, runs in by_preprocess.items()}
-    for name, runs in by_preprocess.items():
+              for name, runs in by_configuration.items()}
+    for name, runs in by_configuration.items():
         only = passed[name] & ~np.any([p for other, p in passed.items() if other != name], axis=0)
         refused = sum(runs[sc][i] is None for sc, i in keys)
         done = [runs[sc][i] for sc, i in common]
@@ -225,8 +245,8 @@ if __name__ == "__main__":
     import sys
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     print(markdown(all_scenarios()))
-    by_preprocess = {p: collect(n, p) for p in compare.reconstruct.PREPROCESS}
+    by_configuration = {name: collect(n, name) for name in CONFIGURATIONS}
     print(f"\nseeds 1..{n}:\n")
-    print(pass_rates(by_preprocess))
+    print(pass_rates(by_configuration))
     print()
-    print(preprocess_summary(by_preprocess))
+    print(configuration_summary(by_configuration))

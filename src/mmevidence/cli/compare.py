@@ -79,7 +79,7 @@ def _covariates(value: str | None) -> tuple[str, ...] | None:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
-def _digitised(curve: Path | None, at_risk: Path | None, total_events: int | None):
+def _digitised(curve: Path | None, at_risk: Path | None, total_events: int | None, events: str):
     from ..report.comparison import Digitised
 
     if curve is None and at_risk is None:
@@ -89,7 +89,7 @@ def _digitised(curve: Path | None, at_risk: Path | None, total_events: int | Non
     if curve is None or at_risk is None:
         raise click.UsageError("--curve and --at-risk go together")
     return Digitised(_read_csv(curve, _CURVE_COLUMNS, "digitised curve"),
-                     _read_csv(at_risk, _RISK_COLUMNS, "number-at-risk"), total_events)
+                     _read_csv(at_risk, _RISK_COLUMNS, "number-at-risk"), total_events, events)
 
 
 def _write_frames(out_dir: Path, frames: dict[str, pd.DataFrame]) -> list[Path]:
@@ -125,6 +125,9 @@ _population = click.option("--maic-population", "maic_population", default="elig
 _formats = click.option("--format", "formats", multiple=True, type=click.Choice(["html", "docx", "xlsx"]),
                         help="Document formats (repeatable; default: all three).")
 _store = click.argument("store", type=click.Path(dir_okay=False, path_type=Path))
+_events = click.option("--events", type=click.Choice(["guyot", "steps"]), default="guyot", show_default=True,
+                       help="Events per interval: Guyot's rounding point by point, or 'steps' for a curve read at "
+                            "the top and the foot of every step (each drawn drop an event, least squares).")
 
 
 @click.group("compare")
@@ -149,10 +152,11 @@ def compare_group() -> None:
               help="Its number-at-risk table (CSV time,n_risk).")
 @click.option("--total-events", "total_events", type=click.IntRange(min=0), default=None,
               help="Published total number of events of that curve.")
+@_events
 @_formats
 def benchmark(store: Path, study: str, against: str, arm: str, out_dir: Path, maic: str | None, bootstrap: int,
               seed: int, maic_population: str, curve: Path | None, at_risk: Path | None,
-              total_events: int | None, formats: tuple[str, ...]) -> None:
+              total_events: int | None, events: str, formats: tuple[str, ...]) -> None:
     """Compare the cohort in STORE with the published arm: tables, figure, records and CSVs in OUT."""
     import warnings
 
@@ -160,7 +164,7 @@ def benchmark(store: Path, study: str, against: str, arm: str, out_dir: Path, ma
     from ..report.comparison import comparison_figure, comparison_tables, compare_cohort, sections_from
 
     cohort, bench = _load(study, "--study"), _load(against, "--against")
-    digitised = _digitised(curve, at_risk, total_events)
+    digitised = _digitised(curve, at_risk, total_events, events)
     datasets = _read_store(store)
     try:
         with warnings.catch_warnings():
@@ -240,8 +244,10 @@ def eligibility(store: Path, against: str, out_dir: Path, formats: tuple[str, ..
 @click.option("--preprocess", type=click.Choice(["antitonic", "running_min"]), default="antitonic", show_default=True,
               help="Noisy readings: least-squares decreasing fit (default) or the running minimum of the "
                    "Guyot/IPDfromKM code.")
+@_events
 @_out
-def reconstruct(curve: Path, at_risk: Path, total_events: int | None, preprocess: str, out_dir: Path) -> None:
+def reconstruct(curve: Path, at_risk: Path, total_events: int | None, preprocess: str, events: str,
+                out_dir: Path) -> None:
     """Reconstruct patient data from a digitised KM curve (Guyot 2012): ipd.csv and the accuracy report."""
     from ..compare import accuracy_report, reconstruct_ipd
 
@@ -251,7 +257,7 @@ def reconstruct(curve: Path, at_risk: Path, total_events: int | None, preprocess
     points = _read_csv(curve, _CURVE_COLUMNS, "digitised curve")
     risk = _read_csv(at_risk, _RISK_COLUMNS, "number-at-risk")
     try:
-        ipd = reconstruct_ipd(points, risk, total_events, preprocess=preprocess)
+        ipd = reconstruct_ipd(points, risk, total_events, preprocess=preprocess, events=events)
         acc = accuracy_report(ipd, points, risk, preprocess=preprocess)
     except ValueError as exc:
         _fail(f"{curve} / {at_risk}: {exc}")

@@ -54,10 +54,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mmevidence.compare.reconstruct_events import least_squares_events, round_events
 from mmevidence.stats import kaplan_meier
 from mmevidence.stats._km_quantile import curve_quantile
 
-__all__ = ["MAX_ITER", "PREPROCESS", "SURVIVAL_TOLERANCE", "ReconstructionAccuracy", "accuracy_report",
+__all__ = ["EVENTS", "MAX_ITER", "PREPROCESS", "SURVIVAL_TOLERANCE", "ReconstructionAccuracy", "accuracy_report",
            "prepare_at_risk", "prepare_curve", "reconstruct_ipd"]
 
 #: Largest rise of a digitised survival reading over the lowest reading before it that is taken for
@@ -67,6 +68,11 @@ SURVIVAL_TOLERANCE = 0.02
 
 #: Rounds of the censoring correction per interval before giving up (the R code has no limit).
 MAX_ITER = 1000
+
+#: Event allocations on each at-risk interval (:mod:`mmevidence.compare.reconstruct_events`): ``"guyot"``
+#: (the appendix code's point-by-point rounding, the default) and ``"steps"`` (every drawn drop at least
+#: one event, counts by least squares over the interval), for points read at the top and foot of each step.
+EVENTS = ("guyot", "steps")
 
 #: Preparations of the digitised readings (:func:`prepare_curve`): ``"antitonic"`` (least-squares
 #: non-increasing step function, the default) and ``"running_min"`` (IPDfromKM's, as in the R code).
@@ -148,6 +154,17 @@ def _antitonic_levels(time: np.ndarray, surv: np.ndarray) -> tuple[np.ndarray, n
     return times, fitted[1:]
 
 
+def _drawn_steps(time: np.ndarray, surv: np.ndarray) -> np.ndarray:
+    """For each distinct time, in order: whether it was read as a drawn drop, i.e. two or more
+    readings at that time that differ (the top and the foot of a step)."""
+    times, inverse = np.unique(time, return_inverse=True)
+    high = np.full(len(times), -np.inf)
+    low = np.full(len(times), np.inf)
+    np.maximum.at(high, inverse, surv)
+    np.minimum.at(low, inverse, surv)
+    return high > low
+
+
 def prepare_curve(curve: pd.DataFrame, tolerance: float = SURVIVAL_TOLERANCE,
                   preprocess: str = "antitonic") -> pd.DataFrame:
     """Check digitised ``(time, survival)`` points and return the points the algorithm runs on.
@@ -179,6 +196,10 @@ def prepare_curve(curve: pd.DataFrame, tolerance: float = SURVIVAL_TOLERANCE,
 
     The level at time 0 is 1, and the point (0, 1) is added when the first
     reading is after time 0.
+
+    Returns columns ``time``, ``survival`` and ``step``: whether the time was
+    read as a drawn drop (two or more readings at it that differ), used by
+    ``reconstruct_ipd(events="steps")``.
     """
     if preprocess not in PREPROCESS:
         raise ValueError(f"preprocess: {preprocess!r} is not one of {list(PREPROCESS)}")
@@ -203,16 +224,18 @@ def prepare_curve(curve: pd.DataFrame, tolerance: float = SURVIVAL_TOLERANCE,
                          f"reading {float(running[i])!r} (more than the tolerance {tolerance}); a KM curve never rises")
     if time[0] == 0 and surv[0] < 1.0 - tolerance:
         raise ValueError(f"curve: row 0 has time 0 and survival = {float(surv[0])!r}; a KM curve starts at 1")
+    step = _drawn_steps(time, surv)
     if preprocess == "antitonic":
         time, surv = _antitonic_levels(time, surv)
     else:
         keep = np.append(time[1:] != time[:-1], True)  # last reading of each time
         time, surv = time[keep], running[keep]
     if time[0] > 0:
-        time, surv = np.concatenate(([0.0], time)), np.concatenate(([1.0], surv))
+        time, surv, step = (np.concatenate(([0.0], time)), np.concatenate(([1.0], surv)),
+                            np.concatenate(([False], step)))
     else:
         surv[0] = 1.0
-    return pd.DataFrame({"time": time, "survival": surv})
+    return pd.DataFrame({"time": time, "survival": surv, "step": step})
 
 
 def prepare_at_risk(at_risk: pd.DataFrame, curve_time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -279,8 +302,16 @@ def _spread_censored(n_censor: float, t_s: np.ndarray, first: int, last: int) ->
 
 
 def _guyot(t_s: np.ndarray, s: np.ndarray, t_risk: np.ndarray, n_risk_in: np.ndarray,
-           total_events: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Events ``d`` and censorings ``cen`` at each digitised point (the appendix code, 0-based)."""
+           total_events: int | None, events: str = "guyot", step: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Events ``d`` and censorings ``cen`` at each digitised point (the appendix code, 0-based).
+
+    The events on each interval are chosen by :func:`~mmevidence.compare.reconstruct_events.round_events`
+    (``events="guyot"``, the appendix code) or
+    :func:`~mmevidence.compare.reconstruct_events.least_squares_events` (``"steps"``, with ``step``
+    the points read as a drawn drop); the rest of the loop is the appendix code's.
+    """
+    allocate = round_events if events == "guyot" else least_squares_events
     n_risk = n_risk_in.astype(float)
     n_int = len(n_risk)
     lower = np.searchsorted(t_s, t_risk, side="left")
@@ -291,11 +322,11 @@ def _guyot(t_s: np.ndarray, s: np.ndarray, t_risk: np.ndarray, n_risk_in: np.nda
     cen = np.zeros(n_t)
     d = np.zeros(n_t)
     km_hat = np.ones(n_t)
-    last_i = np.zeros(n_int, dtype=int)
-    last = 0
+    km_last = 1.0  # reconstructed KM at the last event before the interval
     for i in range(n_int - 1):
         lo, up, nxt = int(lower[i]), int(upper[i]), int(lower[i + 1])
         n_censor[i] = np.round(n_risk[i] * s[nxt] / s[lo] - n_risk[i + 1])
+        km_end = km_last
         rounds = 0
         while n_hat[nxt] > n_risk[i + 1] or (n_hat[nxt] < n_risk[i + 1] and n_censor[i] > 0):
             rounds += 1
@@ -309,21 +340,11 @@ def _guyot(t_s: np.ndarray, s: np.ndarray, t_risk: np.ndarray, n_risk_in: np.nda
             if n_censor[i] > 0:
                 cen[lo:up + 1] = _spread_censored(n_censor[i], t_s, lo, nxt)
             n_hat[lo] = n_risk[i]
-            last = last_i[i]
-            for k in range(lo, up + 1):
-                if i == 0 and k == lo:
-                    d[k] = 0
-                    km_hat[k] = 1
-                else:
-                    d[k] = np.round(n_hat[k] * (1 - s[k] / km_hat[last]))
-                    km_hat[k] = km_hat[last] * (1 - d[k] / n_hat[k])
-                n_hat[k + 1] = n_hat[k] - d[k] - cen[k]
-                if d[k] != 0:
-                    last = k
+            km_end = allocate(s, cen, n_hat, d, km_hat, lo, up, km_last, first_fixed=i == 0, step=step)
             n_censor[i] += n_hat[nxt] - n_risk[i + 1]
         if n_hat[nxt] < n_risk[i + 1]:
             n_risk[i + 1] = n_hat[nxt]
-        last_i[i + 1] = last
+        km_last = km_end
 
     lo, up = int(lower[-1]), int(upper[-1])
 
@@ -334,23 +355,18 @@ def _guyot(t_s: np.ndarray, s: np.ndarray, t_risk: np.ndarray, n_risk_in: np.nda
         if n_censor[-1] > 0:
             cen[lo:up] = _spread_censored(n_censor[-1], t_s, lo, up)
 
+    def last_interval(guard: bool) -> None:
+        n_hat[lo] = n_risk[-1]
+        allocate(s, cen, n_hat, d, km_hat, lo, up, km_last, first_fixed=n_int == 1, clamp=True, guard=guard,
+                 step=step)
+
     if n_int > 1:  # same censoring rate as the average over the previous intervals
         n_censor[-1] = min(np.round(n_censor[:-1].sum() * (t_s[up] - t_s[lo]) / (t_s[upper[-2]] - t_s[lower[0]])),
                            n_risk[-1])
     else:
         n_censor[-1] = 0
     spread_last()
-    n_hat[lo] = n_risk[-1]
-    last = last_i[-1]
-    for k in range(lo, up + 1):
-        d[k] = np.round(n_hat[k] * (1 - s[k] / km_hat[last])) if km_hat[last] != 0 else 0
-        km_hat[k] = km_hat[last] * (1 - d[k] / n_hat[k])
-        n_hat[k + 1] = n_hat[k] - d[k] - cen[k]
-        if n_hat[k + 1] < 0:  # no. at risk cannot be negative
-            n_hat[k + 1] = 0
-            cen[k] = n_hat[k] - d[k]
-        if d[k] != 0:
-            last = k
+    last_interval(guard=True)
 
     if total_events is not None:
         sum_dl = 0.0
@@ -370,24 +386,14 @@ def _guyot(t_s: np.ndarray, s: np.ndarray, t_risk: np.ndarray, n_risk_in: np.nda
                                      f"in {MAX_ITER} rounds")
                 n_censor[-1] += sum_d - total_events
                 spread_last()
-                n_hat[lo] = n_risk[-1]
-                last = last_i[-1]
-                for k in range(lo, up + 1):
-                    d[k] = np.round(n_hat[k] * (1 - s[k] / km_hat[last]))
-                    km_hat[k] = km_hat[last] * (1 - d[k] / n_hat[k])
-                    if k != up:
-                        n_hat[k + 1] = n_hat[k] - d[k] - cen[k]
-                        if n_hat[k + 1] < 0:
-                            n_hat[k + 1] = 0
-                            cen[k] = n_hat[k] - d[k]
-                    if d[k] != 0:
-                        last = k
+                last_interval(guard=False)
                 sum_d = d[:up + 1].sum()
     return d, cen
 
 
 def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame, total_events: int | None = None,
-                    tolerance: float = SURVIVAL_TOLERANCE, preprocess: str = "antitonic") -> pd.DataFrame:
+                    tolerance: float = SURVIVAL_TOLERANCE, preprocess: str = "antitonic",
+                    events: str = "guyot") -> pd.DataFrame:
     """Reconstruct one arm's patient-level data from its digitised KM curve and number-at-risk table.
 
     Parameters
@@ -404,6 +410,15 @@ def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame, total_events: in
         (:func:`prepare_curve`): ``"antitonic"`` (least-squares non-increasing
         step function, default) or ``"running_min"`` (IPDfromKM's, which with
         the same input gives the same patients as the R code of the appendix).
+    events : how the events on each at-risk interval are counted
+        (:mod:`mmevidence.compare.reconstruct_events`): ``"guyot"`` (default;
+        the appendix code's rounding, point by point) or ``"steps"``, for
+        points digitised at the top and the foot of every step (two readings at
+        one time): each such drawn drop is at least one event, and the counts
+        of an interval are chosen together to bring the reconstructed KM
+        closest to the prepared curve in least squares. Do not use ``"steps"``
+        on curves traced automatically pixel by pixel, where one drop spreads
+        over several time columns (it would count each column as an event).
 
     Returns a DataFrame ``time, event`` with one row per reconstructed patient
     (``n_risk`` at time 0 rows): events at digitised times, censorings at the
@@ -415,6 +430,8 @@ def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame, total_events: in
     produces a negative number of events or censorings (a curve inconsistent
     with its at-risk table) instead of R's garbled output.
     """
+    if events not in EVENTS:
+        raise ValueError(f"events: {events!r} is not one of {list(EVENTS)}")
     prepared = prepare_curve(curve, tolerance, preprocess)
     t_s, s = prepared["time"].to_numpy(), prepared["survival"].to_numpy()
     t_risk, n_risk = prepare_at_risk(at_risk, t_s)
@@ -431,7 +448,7 @@ def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame, total_events: in
                          f"{int(n_risk[j])} patients at risk at time {float(t_risk[j])!r}; a curve is 0 only after "
                          "its last patient at risk (correct the readings near the axis)")
     with np.errstate(divide="ignore", invalid="ignore"):
-        d, cen = _guyot(t_s, s, t_risk, n_risk, total_events)
+        d, cen = _guyot(t_s, s, t_risk, n_risk, total_events, events, prepared["step"].to_numpy())
     undefined = np.flatnonzero(np.isnan(d) | np.isnan(cen))
     if undefined.size:
         k = int(undefined[0])

@@ -85,11 +85,14 @@ LANDMARK_MONTHS = 12.0
 @dataclass(frozen=True)
 class Digitised:
     """A benchmark arm's digitised KM curve (``time``, ``survival``), its at-risk table (``time``,
-    ``n_risk``) and the published total number of events (None if not published)."""
+    ``n_risk``), the published total number of events (None if not published) and how the events
+    are counted (``reconstruct_ipd(events=...)``: ``"steps"`` for a curve read at the top and foot of
+    every step)."""
 
     curve: pd.DataFrame
     at_risk: pd.DataFrame
     total_events: int | None = None
+    events: str = "guyot"
 
 
 @dataclass(frozen=True)
@@ -383,7 +386,8 @@ def compare_cohort(datasets: Mapping[str, pd.DataFrame], records: pd.DataFrame, 
     pub_median = _published_estimate(benchmark, benchmark_arm, "PFS", "median")
     ipd = None
     if digitised is not None:
-        ipd = compare.reconstruct_ipd(digitised.curve, digitised.at_risk, digitised.total_events)
+        ipd = compare.reconstruct_ipd(digitised.curve, digitised.at_risk, digitised.total_events,
+                                      events=digitised.events)
     result = dict(cohort_label=cohort_label, benchmark_label=bench_label, endpoints=endpoints, baseline=baseline,
                   eligibility=elig, outcomes=outcomes, n_cohort=len(adsl), benchmark_ipd=ipd,
                   published_median=pub_median, n_boot=bootstrap)

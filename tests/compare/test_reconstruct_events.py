@@ -1,0 +1,95 @@
+"""Event allocation of the Guyot reconstruction: ``reconstruct_ipd(events="steps")`` against hand
+calculations and against patient data whose KM curve is read exactly (the data are the reference).
+
+``events="guyot"`` is checked against the R code of the Guyot et al. (2012) appendix in
+test_reconstruct.py; "steps" is ours (mmevidence.compare.reconstruct_events), so its reference is
+arithmetic written out here and the patients the curve was drawn from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mmevidence import compare
+from mmevidence.compare.reconstruct import prepare_curve
+from mmevidence.stats import kaplan_meier
+
+
+def _curve(times: list[float], survival: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"time": times, "survival": survival})
+
+
+# 10 patients, no censoring information beyond the count at 0 (one at-risk interval). Drops drawn at
+# t = 1, 2, 3 (top and foot), a last reading at t = 4. Prepared levels (each level read twice, equal):
+# S(1) = 0.85, S(2) = 0.81, S(3) = 0.70, S(4) = 0.70.
+STEPS_CURVE = _curve([0, 1, 1, 2, 2, 3, 3, 4], [1, 1, 0.85, 0.85, 0.81, 0.81, 0.70, 0.70])
+STEPS_RISK = pd.DataFrame({"time": [0], "n_risk": [10]})
+
+
+def test_drawn_steps_are_flagged() -> None:
+    prepared = prepare_curve(STEPS_CURVE)
+    np.testing.assert_allclose(prepared["survival"], [1, 0.85, 0.81, 0.70, 0.70], rtol=1e-15)
+    assert prepared["step"].tolist() == [False, True, True, True, False]
+    # equal readings at one time are not a drop; the first reading of a curve starting after 0 adds (0, 1)
+    other = prepare_curve(_curve([1, 1, 2, 2], [0.9, 0.9, 0.9, 0.8]))
+    assert other["time"].tolist() == [0, 1, 2] and other["step"].tolist() == [False, False, True]
+
+
+def test_guyot_rounding_moves_an_event_across_a_drawn_step() -> None:
+    # Guyot, point by point (n = 10, no censoring):
+    #   t=1: round(10 (1 - 0.85/1))   = round(1.5)  = 2 (half to even, as R), KM 0.8, n = 8
+    #   t=2: round(8 (1 - 0.81/0.8))  = round(-0.1) = 0, KM 0.8          <- a drawn drop with no event
+    #   t=3: round(8 (1 - 0.70/0.8))  = round(1.0)  = 1, KM 0.7, n = 7
+    #   t=4: round(7 (1 - 0.70/0.7))  = 0; the 7 others censored at 4.
+    ipd = compare.reconstruct_ipd(STEPS_CURVE, STEPS_RISK)
+    assert ipd.loc[ipd["event"] == 1, "time"].tolist() == [1.0, 1.0, 3.0]
+
+
+def test_steps_give_each_drawn_drop_an_event_by_least_squares() -> None:
+    # "steps": d >= 1 at t = 1, 2, 3. Sums of squares (KM - S)^2 over t = 1..4 (S = .85, .81, .70, .70):
+    #   (1,1,1): KM .9, .8, .7, .7            -> .05^2 + .01^2             = 0.0026
+    #   (2,1,1): KM .8, .7, .6, .6            -> .05^2 + .11^2 + 2 x .1^2 = 0.0346
+    #   (1,2,1): KM .9, .7, .6, .6            -> .05^2 + .11^2 + 2 x .1^2 = 0.0346
+    #   (1,1,2): KM .9, .8, .6, .6            -> .05^2 + .01^2 + 2 x .1^2 = 0.0226
+    # larger counts only move the KM further below the readings: (1,1,1), one event at each drawn drop.
+    # (Guyot's (2,0,1) has the same sum, 0.0026, but no event at the drop drawn at t=2.)
+    ipd = compare.reconstruct_ipd(STEPS_CURVE, STEPS_RISK, events="steps")
+    assert ipd.loc[ipd["event"] == 1, "time"].tolist() == [1.0, 2.0, 3.0]
+    assert (ipd["time"] == 4).sum() == 7 and len(ipd) == 10
+
+
+def _read_exactly(time: np.ndarray, event: np.ndarray, t_risk: list[float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The KM curve of (time, event) read without error: the top and foot of each step, a reading at each
+    at-risk time and at the last time; the at-risk table at t_risk."""
+    km = kaplan_meier(time, event)
+    steps = km.time[km.n_event > 0]
+    before = np.concatenate(([1.0], km.survival))
+    s_at = lambda t: before[np.searchsorted(km.time, t, side="right")]  # noqa: E731
+    top = before[np.searchsorted(km.time, steps, side="left")]
+    extra = np.array(sorted(set(t_risk) | {float(time.max())}))
+    points = pd.DataFrame({"time": np.concatenate([steps, steps, extra]),
+                           "survival": np.concatenate([top, s_at(steps), s_at(extra)])})
+    points = points.sort_values(["time", "survival"], ascending=[True, False], kind="stable")
+    at_risk = pd.DataFrame({"time": t_risk, "n_risk": [int((time >= t).sum()) for t in t_risk]})
+    return points.reset_index(drop=True), at_risk
+
+
+def test_steps_recover_the_events_of_an_exactly_read_curve() -> None:
+    # 14 patients, two events tied at t=2, censorings in every interval; at-risk table at 0, 3, 6.
+    time = np.array([1, 1.5, 2, 2, 2.5, 3.5, 4, 5, 5.5, 6.5, 7, 7.5, 8, 8], dtype=float)
+    event = np.array([1, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0])
+    curve, at_risk = _read_exactly(time, event, [0.0, 3.0, 6.0])
+    assert at_risk["n_risk"].tolist() == [14, 9, 5]
+    ipd = compare.reconstruct_ipd(curve, at_risk, events="steps")
+    assert sorted(ipd.loc[ipd["event"] == 1, "time"]) == [1, 2, 2, 4, 5, 7]  # the tie is two events
+    assert len(ipd) == 14
+    # and the reconstructed numbers at risk agree with the table
+    acc = compare.accuracy_report(ipd, curve, at_risk)
+    assert acc.at_risk["difference"].tolist() == [0, 0, 0]
+
+
+def test_unknown_events_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"events: 'greedy' is not one of \['guyot', 'steps'\]"):
+        compare.reconstruct_ipd(STEPS_CURVE, STEPS_RISK, events="greedy")
