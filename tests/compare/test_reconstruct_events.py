@@ -93,3 +93,35 @@ def test_steps_recover_the_events_of_an_exactly_read_curve() -> None:
 def test_unknown_events_is_refused() -> None:
     with pytest.raises(ValueError, match=r"events: 'greedy' is not one of \['guyot', 'steps'\]"):
         compare.reconstruct_ipd(STEPS_CURVE, STEPS_RISK, events="greedy")
+
+
+def _sum_of_squares(s: np.ndarray, counts: tuple[int, ...], n0: int) -> float:
+    km, n, total = 1.0, n0, 0.0
+    for s_k, d_k in zip(s, counts):
+        km *= 1 - d_k / n if n else 1.0
+        n -= d_k
+        total += (km - s_k) ** 2
+    return total
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_least_squares_counts_are_the_minimum_by_enumeration(seed: int) -> None:
+    # Without censorings between the points the least-squares counts are exact: compare with the minimum
+    # over every count vector (sum <= n, d >= 1 at drawn drops), enumerated.
+    from itertools import product
+
+    from mmevidence.compare.reconstruct_events import least_squares_events
+
+    rng = np.random.default_rng(seed)
+    n0, m = int(rng.integers(3, 9)), int(rng.integers(2, 6))
+    s = np.sort(rng.uniform(0.2, 1.0, m))[::-1]
+    step = rng.uniform(size=m) < 0.5
+    cen, d, km_hat = np.zeros(m), np.zeros(m), np.ones(m)
+    n_hat = np.full(m + 1, float(n0))
+    least_squares_events(s, cen, n_hat, d, km_hat, 0, m - 1, 1.0, clamp=True, step=step)
+    feasible = [c for c in product(range(n0 + 1), repeat=m)
+                if sum(c) <= n0 and all(c[k] >= 1 or n0 - sum(c[:k]) < 1 for k in range(m) if step[k])]
+    best = min(_sum_of_squares(s, c, n0) for c in feasible)
+    assert _sum_of_squares(s, tuple(int(x) for x in d), n0) == pytest.approx(best, rel=1e-12, abs=1e-15)
+    np.testing.assert_allclose(km_hat, np.cumprod(1 - d / (n0 - np.concatenate(([0], np.cumsum(d)[:-1])))),
+                               rtol=1e-12)

@@ -44,6 +44,14 @@ Departures from the appendix code, all on its input, none in the algorithm:
   appendix algorithm: the R fixture (tests/compare/fixtures/guyot/guyot.R)
   prepares the points both ways in R and gets the same patients. Measured
   effect on simulated trials: docs/compare.md.
+
+One option departs from the algorithm itself, for curves read at the top and
+the foot of every step: ``events="steps"`` counts each drawn drop as at least
+one event and chooses the counts of each at-risk interval together by least
+squares instead of the appendix code's point-by-point rounding
+(:mod:`mmevidence.compare.reconstruct_events`); the intervals, the censorings and
+their correction stay the appendix code's. The default, ``events="guyot"``, is
+the appendix code.
 """
 
 from __future__ import annotations
