@@ -62,7 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mmevidence.compare.reconstruct_events import least_squares_events, round_events
+from mmevidence.compare.reconstruct_events import least_squares_events, place_events, round_events
 from mmevidence.stats import kaplan_meier
 from mmevidence.stats._km_quantile import curve_quantile
 
@@ -309,6 +309,20 @@ def _spread_censored(n_censor: float, t_s: np.ndarray, first: int, last: int) ->
     return _hist_counts(cen_t, t_s[first:last + 1])
 
 
+def _next_interval(t_s: np.ndarray, s: np.ndarray, step: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                   n_risk: np.ndarray, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Readings, provisional censorings and step flags of interval ``i``, the look-ahead of
+    ``least_squares_events`` on interval ``i - 1``: the appendix code's first guess of the number
+    censored, ``round(n_i S(t_{i+1}) / S(t_i) - n_{i+1})``, spread evenly; none on the last interval."""
+    lo, up = int(lower[i]), int(upper[i])
+    cen = np.zeros(up - lo + 1)
+    if i + 1 < len(lower):
+        guess = np.round(n_risk[i] * s[lower[i + 1]] / s[lo] - n_risk[i + 1])
+        if np.isfinite(guess) and guess > 0:
+            cen = _spread_censored(guess, t_s, lo, int(lower[i + 1]))
+    return s[lo:up + 1], cen, step[lo:up + 1]
+
+
 def _guyot(t_s: np.ndarray, s: np.ndarray, t_risk: np.ndarray, n_risk_in: np.ndarray,
            total_events: int | None, events: str = "guyot", step: np.ndarray | None = None
            ) -> tuple[np.ndarray, np.ndarray]:
@@ -334,10 +348,20 @@ def _guyot(t_s: np.ndarray, s: np.ndarray, t_risk: np.ndarray, n_risk_in: np.nda
     for i in range(n_int - 1):
         lo, up, nxt = int(lower[i]), int(upper[i]), int(lower[i + 1])
         n_censor[i] = np.round(n_risk[i] * s[nxt] / s[lo] - n_risk[i + 1])
+        extra = {} if events == "guyot" else {"ahead": _next_interval(t_s, s, step, lower, upper, n_risk, i + 1)}
         km_end = km_last
         rounds = 0
+        tried: set[float] = set()
         while n_hat[nxt] > n_risk[i + 1] or (n_hat[nxt] < n_risk[i + 1] and n_censor[i] > 0):
             rounds += 1
+            if events == "steps" and n_censor[i] in tried:
+                # the counts and the censored number chase each other round a cycle: keep the last counts
+                # and censor the number the at-risk table leaves for them
+                n_censor[i] = max(n_risk[i] - n_risk[i + 1] - d[lo:up + 1].sum(), 0)
+                cen[lo:up + 1] = _spread_censored(n_censor[i], t_s, lo, nxt) if n_censor[i] > 0 else 0
+                km_end = place_events(cen, n_hat, d, km_hat, lo, up, km_last, first_fixed=i == 0)
+                break
+            tried.add(n_censor[i])
             if rounds > MAX_ITER:
                 raise ValueError(f"at_risk: the censoring on the interval starting at time {float(t_risk[i])!r} "
                                  f"(row {i}) "
@@ -348,7 +372,7 @@ def _guyot(t_s: np.ndarray, s: np.ndarray, t_risk: np.ndarray, n_risk_in: np.nda
             if n_censor[i] > 0:
                 cen[lo:up + 1] = _spread_censored(n_censor[i], t_s, lo, nxt)
             n_hat[lo] = n_risk[i]
-            km_end = allocate(s, cen, n_hat, d, km_hat, lo, up, km_last, first_fixed=i == 0, step=step)
+            km_end = allocate(s, cen, n_hat, d, km_hat, lo, up, km_last, first_fixed=i == 0, step=step, **extra)
             n_censor[i] += n_hat[nxt] - n_risk[i + 1]
         if n_hat[nxt] < n_risk[i + 1]:
             n_risk[i + 1] = n_hat[nxt]

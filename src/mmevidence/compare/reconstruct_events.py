@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["least_squares_events", "round_events"]
+__all__ = ["least_squares_events", "place_events", "round_events"]
 
 
 def _n_next(n: float, d: float, c: float, clamp: bool) -> tuple[float, float]:
@@ -62,7 +62,8 @@ def round_events(s: np.ndarray, cen: np.ndarray, n_hat: np.ndarray, d: np.ndarra
 
 def least_squares_events(s: np.ndarray, cen: np.ndarray, n_hat: np.ndarray, d: np.ndarray, km_hat: np.ndarray,
                          lo: int, up: int, km_start: float, *, first_fixed: bool = False, clamp: bool = False,
-                         guard: bool = False, step: np.ndarray | None = None) -> float:
+                         guard: bool = False, step: np.ndarray | None = None,
+                         ahead: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> float:
     """Event counts on points ``lo..up`` minimising ``sum_k (KM_k - S_k)^2``, with ``d_k >= 1`` where ``step[k]``.
 
     Dynamic programming (Viterbi) over the number of events ``E`` placed so far in the interval:
@@ -75,8 +76,20 @@ def least_squares_events(s: np.ndarray, cen: np.ndarray, n_hat: np.ndarray, d: n
     event and the one kept is the cheaper so far (a close approximation). At a ``step`` point
     (a drawn drop) a count of 0 is allowed only when nobody is at risk. Counts are searched
     from 0 to 2 above the largest rounded count of :func:`round_events` over the states.
-    Ties go to the smaller count. Arguments and return value as :func:`round_events`.
+    Ties go to the smaller count.
+
+    ``ahead``: the readings, censorings and step flags of the points after ``up`` (the next
+    interval, with a provisional censoring), added to the sum but not decided here: an event
+    too many at the end of the interval cannot be taken back at a later drawn drop, so the
+    counts near the end are chosen with the next readings in view. Other arguments and the
+    return value as :func:`round_events`.
     """
+    m = up - lo + 1
+    s_all, cen_all = s[lo:up + 1], cen[lo:up + 1]
+    step_all = np.zeros(m, dtype=bool) if step is None else step[lo:up + 1]
+    if ahead is not None:
+        s_all, cen_all, step_all = (np.concatenate((s_all, ahead[0])), np.concatenate((cen_all, ahead[1])),
+                                    np.concatenate((step_all, ahead[2])))
     n_start = float(n_hat[lo])
     size = max(int(n_start), 0) + 1
     states = np.arange(size)
@@ -86,33 +99,33 @@ def least_squares_events(s: np.ndarray, cen: np.ndarray, n_hat: np.ndarray, d: n
     km[0] = km_start
     chosen = []
     c_before = 0.0
-    for k in range(lo, up + 1):
+    for j in range(len(s_all)):
         n_k = n_start - states - c_before
         if clamp:
             n_k = np.maximum(n_k, 0.0)
-        c_before += cen[k]
-        if (first_fixed and k == lo) or (guard and km_start == 0):
+        c_before += cen_all[j]
+        if (first_fixed and j == 0) or (guard and km_start == 0):
             chosen.append(np.zeros(size, dtype=np.int64))
-            if first_fixed and k == lo:
+            if first_fixed and j == 0:
                 km[0] = 1.0
             continue
         alive = np.isfinite(cost)
         at_risk = alive & (n_k >= 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            greedy = np.round(n_k * (1 - s[k] / km))
+            greedy = np.round(n_k * (1 - s_all[j] / km))
         top = int(min(max(greedy[at_risk].max(), 0) if at_risk.any() else 0, size - 1)) + 2
         best = np.full(size, np.inf)
         best_d = np.zeros(size, dtype=np.int64)
         best_km = np.full(size, np.nan)
         for count in range(min(top, size - 1) + 1):
             if count == 0:
-                ok = alive & ((n_k < 1) | (step is None or not step[k]))
+                ok = alive & ((n_k < 1) | ~step_all[j])
                 new_km = km
             else:
                 ok = alive & (n_k >= count)
                 with np.errstate(divide="ignore", invalid="ignore"):
                     new_km = km * (1 - count / n_k)
-            total = np.where(ok, cost + (new_km - s[k]) ** 2, np.inf)[: size - count]
+            total = np.where(ok, cost + (new_km - s_all[j]) ** 2, np.inf)[: size - count]
             better = total < best[count:]
             target = states[: size - count][better] + count
             best[target] = total[better]
@@ -123,13 +136,20 @@ def least_squares_events(s: np.ndarray, cen: np.ndarray, n_hat: np.ndarray, d: n
     if not np.isfinite(cost).any():
         raise ValueError("internal: no event counts fit the interval")
     state = int(np.argmin(cost))
-    counts = np.zeros(up - lo + 1, dtype=np.int64)
-    for j in range(up - lo, -1, -1):
+    counts = np.zeros(len(s_all), dtype=np.int64)
+    for j in range(len(s_all) - 1, -1, -1):
         counts[j] = chosen[j][state]
         state -= int(counts[j])
+    d[lo:up + 1] = counts[:m]
+    return place_events(cen, n_hat, d, km_hat, lo, up, km_start, first_fixed=first_fixed, clamp=clamp)
+
+
+def place_events(cen: np.ndarray, n_hat: np.ndarray, d: np.ndarray, km_hat: np.ndarray, lo: int, up: int,
+                 km_start: float, *, first_fixed: bool = False, clamp: bool = False) -> float:
+    """With the counts ``d[lo..up]`` given, the KM ``KM_k = KM_{k-1} (1 - d_k / n_k)`` and the numbers at
+    risk ``n_{k+1} = n_k - d_k - c_k`` (cut at 0 with ``clamp``); returns the KM after the interval."""
     km_now = km_start
     for k in range(lo, up + 1):
-        d[k] = counts[k - lo]
         if first_fixed and k == lo:
             km_now = 1.0
         elif d[k]:
