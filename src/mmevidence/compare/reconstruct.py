@@ -348,7 +348,7 @@ def _guyot(t_s: np.ndarray, s: np.ndarray, t_risk: np.ndarray, n_risk_in: np.nda
     for i in range(n_int - 1):
         lo, up, nxt = int(lower[i]), int(upper[i]), int(lower[i + 1])
         n_censor[i] = np.round(n_risk[i] * s[nxt] / s[lo] - n_risk[i + 1])
-        extra = {} if events == "guyot" else {"ahead": _next_interval(t_s, s, step, lower, upper, n_risk, i + 1)}
+        ahead = _next_interval(t_s, s, step, lower, upper, n_risk, i + 1) if events == "steps" else None
         km_end = km_last
         rounds = 0
         tried: set[float] = set()
@@ -372,7 +372,8 @@ def _guyot(t_s: np.ndarray, s: np.ndarray, t_risk: np.ndarray, n_risk_in: np.nda
             if n_censor[i] > 0:
                 cen[lo:up + 1] = _spread_censored(n_censor[i], t_s, lo, nxt)
             n_hat[lo] = n_risk[i]
-            km_end = allocate(s, cen, n_hat, d, km_hat, lo, up, km_last, first_fixed=i == 0, step=step, **extra)
+            km_end = allocate(s, cen, n_hat, d, km_hat, lo, up, km_last, first_fixed=i == 0, step=step,
+                              ahead=ahead)
             n_censor[i] += n_hat[nxt] - n_risk[i + 1]
         if n_hat[nxt] < n_risk[i + 1]:
             n_risk[i + 1] = n_hat[nxt]

@@ -36,7 +36,8 @@ def _n_next(n: float, d: float, c: float, clamp: bool) -> tuple[float, float]:
 
 def round_events(s: np.ndarray, cen: np.ndarray, n_hat: np.ndarray, d: np.ndarray, km_hat: np.ndarray,
                  lo: int, up: int, km_start: float, *, first_fixed: bool = False, clamp: bool = False,
-                 guard: bool = False, step: np.ndarray | None = None) -> float:
+                 guard: bool = False, step: np.ndarray | None = None,
+                 ahead: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> float:
     """Guyot's point-by-point rounding on points ``lo..up`` (the appendix code's inner loop).
 
     ``d_k = round(n_k (1 - S_k / KM_last))``, ``KM_k = KM_last (1 - d_k / n_k)``, ``n_{k+1} = n_k - d_k - c_k``,
@@ -44,7 +45,8 @@ def round_events(s: np.ndarray, cen: np.ndarray, n_hat: np.ndarray, d: np.ndarra
     ``first_fixed``: the first point of the curve (time 0) has no event and KM 1. ``clamp``: the
     appendix code's last interval (numbers at risk cut at 0). ``guard``: no event once the KM is 0
     (the appendix code's first pass over the last interval; elsewhere it divides by 0 and the
-    caller refuses the result). ``step`` is not used (same signature as :func:`least_squares_events`).
+    caller refuses the result). ``step`` and ``ahead`` are not used (same signature as
+    :func:`least_squares_events`).
     Returns ``KM_last`` after the interval.
     """
     km = km_start
